@@ -1,0 +1,42 @@
+# Every target builds .venv from scratch (pinned by constraints.txt) when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
+
+.PHONY: setup demo run test test-fast test-scaleout lint bench airflow scaleout clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip==$$(grep '^pip==' constraints.txt | cut -d= -f3)"
+	$(BIN)/pip install -q -c constraints.txt -e ".[airflow,dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/laborwatch demo --scenario strengthen
+
+test: $(STAMP)
+	$(BIN)/pytest -q -m "not scaleout"
+	$(MAKE) test-scaleout
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not scaleout and not browser"
+
+test-scaleout: $(STAMP)
+	$(BIN)/pytest -q -m scaleout
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+airflow: $(STAMP)
+	$(BIN)/airflow standalone
+
+clean:
+	rm -rf $(VENV) data airflow_home .pytest_cache

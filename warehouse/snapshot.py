@@ -1,0 +1,39 @@
+"""The analyst snapshot: a read-only copy of the warehouse, replaced atomically after each run.
+
+DuckDB lets one process write, and even a read-only reader blocks the writer, so analysts never
+open the live file: they open this copy, which the pipeline rebuilds beside it and swaps in with
+os.replace.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import Warehouse, WarehouseError
+
+
+def publish_snapshot(warehouse: Warehouse, snapshot_path: Path) -> Path:
+    snapshot_path = Path(snapshot_path)
+    snapshot_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = snapshot_path.with_name(f".{snapshot_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = warehouse.con
+    con.execute(f"ATTACH '{tmp}' AS lw_snapshot")
+    try:
+        source_db = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"COPY FROM DATABASE {source_db} TO lw_snapshot")
+    finally:
+        con.execute("DETACH lw_snapshot")
+    os.replace(tmp, snapshot_path)
+    return snapshot_path
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(path).exists():
+        raise WarehouseError(
+            f"{path}: no analyst snapshot yet; run `laborwatch run` or `laborwatch demo` first"
+        )
+    return duckdb.connect(str(path), read_only=True)
