@@ -182,6 +182,18 @@ CREATE TABLE IF NOT EXISTS marts.role_scores (
     PRIMARY KEY (role_id, as_of)
 );
 
+-- Outlook state per role and week, with the triggers behind it (raw = condition met this week,
+-- active = condition has persisted long enough to count).
+CREATE TABLE IF NOT EXISTS marts.role_states (
+    role_id VARCHAR NOT NULL,
+    week DATE NOT NULL,
+    outlook_state VARCHAR NOT NULL,
+    raw_triggers VARCHAR[] NOT NULL,
+    active_triggers VARCHAR[] NOT NULL,
+    detail VARCHAR,
+    PRIMARY KEY (role_id, week)
+);
+
 CREATE TABLE IF NOT EXISTS marts.alerts (
     alert_id VARCHAR PRIMARY KEY,        -- deterministic: a re-run produces the same id
     role_id VARCHAR,
