@@ -7,12 +7,14 @@ JSON-serialisable summary (what Airflow passes through XCom); none keeps state b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from laborwatch.role_cards import DEFAULT_ROLES_DIR, load_role_cards
 from laborwatch.settings import Settings
@@ -106,6 +108,23 @@ def fire_alerts(settings: Settings, as_of: datetime | str | None) -> dict:
         new = detect_alerts(wh, cards_for(settings), resolve_as_of(as_of))
         delivery = _summary(deliver_pending(wh, settings.alerts, settings.alerts_file))
         return {"new_alerts": new, **delivery}
+
+
+def release_loaders(settings: Settings, wh: Warehouse) -> dict[str, Callable[[pl.DataFrame], int]]:
+    """How a released quarantine batch is loaded, per suite: the same loaders the ingest steps use."""
+    from laborwatch.ingest_bls import load_bls_batch
+    from laborwatch.ingest_postings import load_postings_batch
+
+    as_of = resolve_as_of(None)
+
+    def postings(df: pl.DataFrame) -> int:
+        source, board = df["source"][0], df["board"][0]
+        return load_postings_batch(settings, wh, df, as_of, cards_for(settings), source, board)
+
+    def bls(df: pl.DataFrame) -> int:
+        return load_bls_batch(wh, df, df["retrieved_at"].max())
+
+    return {"raw_postings": postings, "bls_observations": bls}
 
 
 def publish(settings: Settings) -> str:

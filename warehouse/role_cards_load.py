@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -23,7 +24,7 @@ def role_cards_frame(cards: Sequence[RoleCard]) -> pl.DataFrame:
                 "structural_moat": card.components["structural_moat"].baseline,
                 "demand": card.components["demand"].baseline,
                 "total": card.baseline_total,
-                "card_path": card.origin,
+                "card_path": "/".join(Path(card.origin).parts[-2:]),
                 "card_sha256": hashlib.sha256(repr(card).encode()).hexdigest(),
             }
             for card in cards
