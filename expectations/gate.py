@@ -1,0 +1,309 @@
+"""The gate between arrival and load: a batch passes its suite, or it is held in quarantine.
+
+A failing batch is never loaded. It is written to Parquet under data_dir/quarantine/, described in
+raw.quarantine (which expectations failed, a sample of the offending values, the raw payloads it came
+from), and, for a posting source, marked in marts.source_health so the alerts stage raises a
+`source_health` alert. The caller simply skips it and carries on with the batches that passed.
+Every validation, pass or fail, is recorded in marts.validation_runs.
+
+GX runs on `df.to_pandas()` through an ephemeral context's pandas data source (its SQL data source
+cannot validate DuckDB, see DESIGN §5). The context and the suites are built once per process:
+building them costs far more than validating a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import great_expectations as gx
+import polars as pl
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from expectations.suites import SUITES
+from warehouse.db import Warehouse
+
+SAMPLE_SIZE = 5
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+
+
+@dataclass
+class GateResult:
+    """What happened to one batch. `failed` names the failed rules (see expectations.suites)."""
+
+    passed: bool
+    quarantine_id: str | None
+    failed: list[str]
+    run_id: str = ""
+    evaluated: int = 0
+    seconds: float = 0.0
+    sample: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Compiled:
+    suite: Any
+    batch_definition: Any
+
+
+class _Gx:
+    """The process-wide GX context with one registered suite per suite name."""
+
+    _lock = threading.Lock()
+    _compiled: dict[str, _Compiled] = {}
+    _context: Any = None
+
+    @classmethod
+    def get(cls, name: str) -> _Compiled:
+        with cls._lock:
+            if name not in cls._compiled:
+                if name not in SUITES:
+                    raise KeyError(f"unknown suite {name!r}; known: {', '.join(sorted(SUITES))}")
+                if cls._context is None:
+                    config = DataContextConfig(
+                        store_backend_defaults=InMemoryStoreBackendDefaults(),
+                        progress_bars=ProgressBarsConfig(globally=False),
+                        analytics_enabled=False,
+                    )
+                    cls._context = gx.get_context(mode="ephemeral", project_config=config)
+                    cls._context.data_sources.add_pandas("laborwatch")
+                ctx = cls._context
+                asset = ctx.data_sources.get("laborwatch").add_dataframe_asset(name)
+                batch_definition = asset.add_batch_definition_whole_dataframe(name)
+                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
+                for rule in SUITES[name].rules():
+                    rule.expectation.meta = {"rule": rule.name}
+                    suite.add_expectation(rule.expectation)
+                cls._compiled[name] = _Compiled(suite, batch_definition)
+            return cls._compiled[name]
+
+
+@dataclass
+class Validation:
+    """The outcome of validating a frame, before anything is written."""
+
+    success: bool
+    failed: list[str]
+    evaluated: int
+    seconds: float
+    sample: dict[str, Any]
+    details: list[dict[str, Any]]
+
+
+def validate(suite: str, df: pl.DataFrame, **params: Any) -> Validation:
+    """Validate `df` against `suite` without touching the warehouse (release and the benchmark use this)."""
+    started = time.perf_counter()
+    compiled = _Gx.get(suite)
+    prepared = SUITES[suite].prepare(df, params)
+    batch = compiled.batch_definition.get_batch(batch_parameters={"dataframe": prepared.to_pandas()})
+    result = batch.validate(compiled.suite, result_format=_RESULT_FORMAT)
+    failed: list[str] = []
+    sample: dict[str, Any] = {}
+    details: list[dict[str, Any]] = []
+    for r in result.results:
+        if r.success:
+            continue
+        rule = (r.expectation_config.meta or {}).get("rule", r.expectation_config.type)
+        failed.append(rule)
+        info = r.result or {}
+        raised = _raised(r.exception_info)
+        values = [_jsonable(v) for v in info.get("partial_unexpected_list", [])[:SAMPLE_SIZE]]
+        sample[rule] = values
+        details.append(
+            {
+                "rule": rule,
+                "expectation": r.expectation_config.type,
+                "kwargs": _jsonable(dict(r.expectation_config.kwargs)),
+                "unexpected_count": info.get("unexpected_count"),
+                "element_count": info.get("element_count"),
+                "error": raised,
+            }
+        )
+    return Validation(
+        success=bool(result.success),
+        failed=sorted(failed),
+        evaluated=int(result.statistics.get("evaluated_expectations", len(result.results))),
+        seconds=time.perf_counter() - started,
+        sample=sample,
+        details=details,
+    )
+
+
+def gate_batch(
+    wh: Warehouse,
+    suite: str,
+    df: pl.DataFrame,
+    *,
+    batch_id: str,
+    source: str | None = None,
+    board: str | None = None,
+    payload_refs: Sequence[str] = (),
+    run: str | None = None,
+    as_of: dt.datetime | None = None,
+    maxima: Mapping[str, Mapping[str, float]] | None = None,
+) -> GateResult:
+    """Validate one batch; record the run; quarantine it if it fails. The caller loads only if `passed`.
+
+    `run` is the run's logical date (ISO) for marts.source_health; it defaults to `as_of`'s date, else
+    today. `as_of` bounds posted_at for replays (default: each row's fetched_at). `maxima` maps
+    role_id -> component -> card maximum for the role_scores suite.
+    """
+    params: dict[str, Any] = {"as_of": as_of, "maxima": maxima}
+    outcome = validate(suite, df, **params)
+    run_time = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run_id = f"{suite}:{batch_id}:{uuid.uuid4().hex[:12]}"
+    quarantine_id = None
+    with wh.transaction():
+        record_validation_run(wh, run_id, suite, batch_id, outcome, run_time)
+        if not outcome.success:
+            quarantine_id = _quarantine(
+                wh, suite, df, batch_id, source, board, payload_refs, outcome, run_time
+            )
+            if source is not None and board is not None:
+                health_run = run or (as_of or run_time).date().isoformat()
+                _mark_source_health(wh, source, board, health_run, df.height, suite, outcome, quarantine_id)
+    return GateResult(
+        passed=outcome.success,
+        quarantine_id=quarantine_id,
+        failed=outcome.failed,
+        run_id=run_id,
+        evaluated=outcome.evaluated,
+        seconds=outcome.seconds,
+        sample=outcome.sample,
+    )
+
+
+def record_validation_run(
+    wh: Warehouse, run_id: str, suite: str, batch_id: str, outcome: Validation, run_time: dt.datetime
+) -> None:
+    row = pl.DataFrame(
+        {
+            "run_id": [run_id],
+            "suite": [suite],
+            "batch": [batch_id],
+            "success": [outcome.success],
+            "failed_expectations": [json.dumps(outcome.failed)],
+            "evaluated": [outcome.evaluated],
+            "run_time": [run_time],
+            "seconds": [outcome.seconds],
+        }
+    )
+    wh.upsert("marts.validation_runs", row, ["run_id"])
+
+
+def quarantine_id_for(suite: str, batch_id: str, df: pl.DataFrame) -> str:
+    """Deterministic: the same batch failing twice (a re-run) is held once."""
+    digest = hashlib.sha256(f"{suite}\x00{batch_id}\x00{df.height}\x00".encode())
+    digest.update(json.dumps(df.columns).encode())
+    digest.update(df.hash_rows(seed=0).to_numpy().tobytes())
+    return f"q-{digest.hexdigest()[:16]}"
+
+
+def _quarantine(
+    wh: Warehouse,
+    suite: str,
+    df: pl.DataFrame,
+    batch_id: str,
+    source: str | None,
+    board: str | None,
+    payload_refs: Sequence[str],
+    outcome: Validation,
+    run_time: dt.datetime,
+) -> str:
+    qid = quarantine_id_for(suite, batch_id, df)
+    folder = wh.data_dir / "quarantine"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{qid}.parquet"
+    if not path.exists():
+        tmp = path.with_suffix(".parquet.tmp")
+        df.write_parquet(tmp)
+        tmp.replace(path)
+    reason = (
+        f"{suite} batch {batch_id}: {len(outcome.failed)} expectation(s) failed: {', '.join(outcome.failed)}"
+    )
+    row = pl.DataFrame(
+        {
+            "quarantine_id": [qid],
+            "created_at": [run_time],
+            "stage": ["expectations"],
+            "source": [source],
+            "board": [board],
+            "suite": [suite],
+            "reason": [reason],
+            "failed_expectations": [json.dumps(outcome.details)],
+            "sample": [json.dumps(outcome.sample)],
+            "payload_refs": [json.dumps(sorted(set(payload_refs)))],
+            "batch_path": [str(path)],
+            "released_at": [None],
+        },
+        schema_overrides={"released_at": pl.Datetime("us"), "source": pl.String, "board": pl.String},
+    )
+    wh.insert_missing("raw.quarantine", row, ["quarantine_id"])
+    return qid
+
+
+def _mark_source_health(
+    wh: Warehouse,
+    source: str,
+    board: str,
+    run: str,
+    rows: int,
+    suite: str,
+    outcome: Validation,
+    quarantine_id: str,
+) -> None:
+    row = pl.DataFrame(
+        {
+            "source": [source],
+            "board": [board],
+            "run": [run],
+            "status": ["quarantined"],
+            "rows": [rows],
+            "error": [f"{suite} quarantined as {quarantine_id}: failed {', '.join(outcome.failed)}"],
+        }
+    )
+    wh.upsert("marts.source_health", row, ["source", "board", "run"])
+
+
+def _raised(exception_info: Any) -> str | None:
+    """GX nests exception info per metric; return the first message, if any expectation raised."""
+    if not isinstance(exception_info, dict):
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    """Make GX's sample values (numpy scalars, Timestamps, NaN, tuples) JSON-safe."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
