@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 
-.PHONY: setup demo run test test-fast test-scaleout lint bench airflow scaleout clean
+.PHONY: setup demo run browser test test-fast test-scaleout lint bench airflow scaleout clean
 
 setup: $(STAMP)
 
@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/laborwatch demo --scenario strengthen
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q -m "not scaleout"
 	$(MAKE) test-scaleout
+
+# Debian's chromium, for the report's headless-browser test.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not scaleout and not browser"
