@@ -2,8 +2,8 @@
 
 A failing batch is never loaded. It is written to Parquet under data_dir/quarantine/, described in
 raw.quarantine (which expectations failed, a sample of the offending values, the raw payloads it came
-from), and, for a posting source, marked in marts.source_health so the alerts stage raises a
-`source_health` alert. The caller simply skips it and carries on with the batches that passed.
+from), and, for a posting source, marked `quarantined` in marts.source_health so the alerts stage
+raises a `source_health` alert. The caller skips it and carries on with the batches that passed.
 Every validation, pass or fail, is recorded in marts.validation_runs.
 
 GX runs on `df.to_pandas()` through an ephemeral context's pandas data source (its SQL data source
@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +31,16 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from expectations.suites import SUITES
+from expectations.suites import SUITES, columns_used
 from warehouse.db import Warehouse
 
 SAMPLE_SIZE = 5
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+_DATASOURCE = "laborwatch"
+
+
+class UnknownSuiteError(KeyError):
+    """A suite name that expectations.suites does not define."""
 
 
 @dataclass
@@ -46,47 +51,11 @@ class GateResult:
     quarantine_id: str | None
     failed: list[str]
     run_id: str = ""
+    rows: int = 0
     evaluated: int = 0
     seconds: float = 0.0
-    sample: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Compiled:
-    suite: Any
-    batch_definition: Any
-
-
-class _Gx:
-    """The process-wide GX context with one registered suite per suite name."""
-
-    _lock = threading.Lock()
-    _compiled: dict[str, _Compiled] = {}
-    _context: Any = None
-
-    @classmethod
-    def get(cls, name: str) -> _Compiled:
-        with cls._lock:
-            if name not in cls._compiled:
-                if name not in SUITES:
-                    raise KeyError(f"unknown suite {name!r}; known: {', '.join(sorted(SUITES))}")
-                if cls._context is None:
-                    config = DataContextConfig(
-                        store_backend_defaults=InMemoryStoreBackendDefaults(),
-                        progress_bars=ProgressBarsConfig(globally=False),
-                        analytics_enabled=False,
-                    )
-                    cls._context = gx.get_context(mode="ephemeral", project_config=config)
-                    cls._context.data_sources.add_pandas("laborwatch")
-                ctx = cls._context
-                asset = ctx.data_sources.get("laborwatch").add_dataframe_asset(name)
-                batch_definition = asset.add_batch_definition_whole_dataframe(name)
-                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
-                for rule in SUITES[name].rules():
-                    rule.expectation.meta = {"rule": rule.name}
-                    suite.add_expectation(rule.expectation)
-                cls._compiled[name] = _Compiled(suite, batch_definition)
-            return cls._compiled[name]
+    sample: dict[str, list[Any]] = field(default_factory=dict)
+    loaded: int = 0  # rows the loader wrote (gate_and_load only)
 
 
 @dataclass
@@ -97,37 +66,80 @@ class Validation:
     failed: list[str]
     evaluated: int
     seconds: float
-    sample: dict[str, Any]
+    sample: dict[str, list[Any]]
     details: list[dict[str, Any]]
 
 
+@dataclass
+class _Compiled:
+    suite: Any
+    batch_definition: Any
+    columns: list[str]
+
+
+class _Gx:
+    """The process-wide GX context with one registered suite per suite name, built on first use."""
+
+    _lock = threading.Lock()
+    _context: Any = None
+    _compiled: dict[str, _Compiled] = {}
+
+    @classmethod
+    def get(cls, name: str) -> _Compiled:
+        with cls._lock:
+            if name not in cls._compiled:
+                if name not in SUITES:
+                    raise UnknownSuiteError(f"unknown suite {name!r}; known: {', '.join(sorted(SUITES))}")
+                if cls._context is None:
+                    config = DataContextConfig(
+                        store_backend_defaults=InMemoryStoreBackendDefaults(),
+                        progress_bars=ProgressBarsConfig(globally=False),
+                        analytics_enabled=False,
+                    )
+                    cls._context = gx.get_context(mode="ephemeral", project_config=config)
+                    cls._context.data_sources.add_pandas(_DATASOURCE)
+                ctx = cls._context
+                asset = ctx.data_sources.get(_DATASOURCE).add_dataframe_asset(name)
+                batch_definition = asset.add_batch_definition_whole_dataframe(name)
+                suite = ctx.suites.add(gx.ExpectationSuite(name=name))
+                rules = SUITES[name].rules()
+                for rule in rules:
+                    rule.expectation.meta = {"rule": rule.name}
+                    suite.add_expectation(rule.expectation)
+                cls._compiled[name] = _Compiled(suite, batch_definition, columns_used(rules))
+            return cls._compiled[name]
+
+
 def validate(suite: str, df: pl.DataFrame, **params: Any) -> Validation:
-    """Validate `df` against `suite` without touching the warehouse (release and the benchmark use this)."""
+    """Validate `df` against `suite` without touching the warehouse (release and the benchmark use this).
+
+    Only the columns some rule reads are handed to pandas, so wide text such as description_html
+    costs nothing.
+    """
     started = time.perf_counter()
     compiled = _Gx.get(suite)
-    prepared = SUITES[suite].prepare(df, params)
+    prepared = SUITES[suite].prepare(df, params).select(compiled.columns)
     batch = compiled.batch_definition.get_batch(batch_parameters={"dataframe": prepared.to_pandas()})
     result = batch.validate(compiled.suite, result_format=_RESULT_FORMAT)
     failed: list[str] = []
-    sample: dict[str, Any] = {}
+    sample: dict[str, list[Any]] = {}
     details: list[dict[str, Any]] = []
     for r in result.results:
         if r.success:
             continue
-        rule = (r.expectation_config.meta or {}).get("rule", r.expectation_config.type)
-        failed.append(rule)
+        config = r.expectation_config
+        rule = (config.meta or {}).get("rule", config.type)
         info = r.result or {}
-        raised = _raised(r.exception_info)
-        values = [_jsonable(v) for v in info.get("partial_unexpected_list", [])[:SAMPLE_SIZE]]
-        sample[rule] = values
+        failed.append(rule)
+        sample[rule] = [_jsonable(v) for v in info.get("partial_unexpected_list", [])[:SAMPLE_SIZE]]
         details.append(
             {
                 "rule": rule,
-                "expectation": r.expectation_config.type,
-                "kwargs": _jsonable(dict(r.expectation_config.kwargs)),
+                "expectation": config.type,
+                "kwargs": _jsonable(dict(config.kwargs)),
                 "unexpected_count": info.get("unexpected_count"),
                 "element_count": info.get("element_count"),
-                "error": raised,
+                "error": _raised(r.exception_info),
             }
         )
     return Validation(
@@ -136,7 +148,7 @@ def validate(suite: str, df: pl.DataFrame, **params: Any) -> Validation:
         evaluated=int(result.statistics.get("evaluated_expectations", len(result.results))),
         seconds=time.perf_counter() - started,
         sample=sample,
-        details=details,
+        details=sorted(details, key=lambda d: d["rule"]),
     )
 
 
@@ -153,39 +165,63 @@ def gate_batch(
     as_of: dt.datetime | None = None,
     maxima: Mapping[str, Mapping[str, float]] | None = None,
 ) -> GateResult:
-    """Validate one batch; record the run; quarantine it if it fails. The caller loads only if `passed`.
+    """Validate one batch, record the run, and quarantine the batch if it fails.
 
-    `run` is the run's logical date (ISO) for marts.source_health; it defaults to `as_of`'s date, else
-    today. `as_of` bounds posted_at for replays (default: each row's fetched_at). `maxima` maps
-    role_id -> component -> card maximum for the role_scores suite.
+    The caller loads the batch only if `passed`. `run` is the run's logical date (ISO) used as the
+    marts.source_health key; it defaults to `as_of`'s date, else today (UTC). `as_of` is the latest
+    posted_at a raw_postings batch may carry (default: each row's fetched_at; one day of slack either
+    way). `maxima` (role_id -> component -> card maximum, see suites.component_maxima) is required by
+    the role_scores suite.
     """
-    params: dict[str, Any] = {"as_of": as_of, "maxima": maxima}
+    params = _params(as_of, maxima)
     outcome = validate(suite, df, **params)
-    run_time = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    run_id = f"{suite}:{batch_id}:{uuid.uuid4().hex[:12]}"
+    run_time = _now()
+    run = run or (as_of or run_time).date().isoformat()
+    run_id = new_run_id(suite, batch_id)
     quarantine_id = None
     with wh.transaction():
-        record_validation_run(wh, run_id, suite, batch_id, outcome, run_time)
         if not outcome.success:
             quarantine_id = _quarantine(
-                wh, suite, df, batch_id, source, board, payload_refs, outcome, run_time
+                wh, suite, df, batch_id, source, board, payload_refs, run, params, outcome, run_time
             )
             if source is not None and board is not None:
-                health_run = run or (as_of or run_time).date().isoformat()
-                _mark_source_health(wh, source, board, health_run, df.height, suite, outcome, quarantine_id)
+                _mark_source_health(wh, source, board, run, df.height, suite, outcome, quarantine_id)
+        record_validation_run(wh, run_id, suite, batch_id, df.height, outcome, run_time, quarantine_id)
     return GateResult(
         passed=outcome.success,
         quarantine_id=quarantine_id,
         failed=outcome.failed,
         run_id=run_id,
+        rows=df.height,
         evaluated=outcome.evaluated,
         seconds=outcome.seconds,
         sample=outcome.sample,
     )
 
 
+def gate_and_load(
+    wh: Warehouse,
+    suite: str,
+    df: pl.DataFrame,
+    loader: Callable[[pl.DataFrame], int],
+    **gate_kwargs: Any,
+) -> GateResult:
+    """Gate one batch and, only if it passed, load it with `loader`: the usual caller's loop body."""
+    result = gate_batch(wh, suite, df, **gate_kwargs)
+    if result.passed:
+        result.loaded = loader(df)
+    return result
+
+
 def record_validation_run(
-    wh: Warehouse, run_id: str, suite: str, batch_id: str, outcome: Validation, run_time: dt.datetime
+    wh: Warehouse,
+    run_id: str,
+    suite: str,
+    batch_id: str,
+    rows: int,
+    outcome: Validation,
+    run_time: dt.datetime,
+    quarantine_id: str | None,
 ) -> None:
     row = pl.DataFrame(
         {
@@ -197,17 +233,39 @@ def record_validation_run(
             "evaluated": [outcome.evaluated],
             "run_time": [run_time],
             "seconds": [outcome.seconds],
-        }
+            "rows": [rows],
+            "quarantine_id": [quarantine_id],
+        },
+        schema_overrides={"quarantine_id": pl.String},
     )
     wh.upsert("marts.validation_runs", row, ["run_id"])
 
 
+def new_run_id(suite: str, batch_id: str) -> str:
+    return f"{suite}:{batch_id}:{uuid.uuid4().hex[:12]}"
+
+
 def quarantine_id_for(suite: str, batch_id: str, df: pl.DataFrame) -> str:
-    """Deterministic: the same batch failing twice (a re-run) is held once."""
+    """Deterministic in the batch's content: the same batch failing again (a re-run) is held once."""
     digest = hashlib.sha256(f"{suite}\x00{batch_id}\x00{df.height}\x00".encode())
     digest.update(json.dumps(df.columns).encode())
     digest.update(df.hash_rows(seed=0).to_numpy().tobytes())
     return f"q-{digest.hexdigest()[:16]}"
+
+
+def params_from_json(text: str | None) -> dict[str, Any]:
+    """The gate parameters stored with a quarantined batch, back as validate() keyword arguments."""
+    raw = json.loads(text) if text else {}
+    as_of = raw.get("as_of")
+    return _params(dt.datetime.fromisoformat(as_of) if as_of else None, raw.get("maxima"))
+
+
+def _params(as_of: dt.datetime | None, maxima: Mapping[str, Mapping[str, float]] | None) -> dict[str, Any]:
+    return {"as_of": as_of, "maxima": {k: dict(v) for k, v in maxima.items()} if maxima is not None else None}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _quarantine(
@@ -218,6 +276,8 @@ def _quarantine(
     source: str | None,
     board: str | None,
     payload_refs: Sequence[str],
+    run: str,
+    params: Mapping[str, Any],
     outcome: Validation,
     run_time: dt.datetime,
 ) -> str:
@@ -225,7 +285,7 @@ def _quarantine(
     folder = wh.data_dir / "quarantine"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{qid}.parquet"
-    if not path.exists():
+    if not path.exists():  # written whole, then renamed: a crash never leaves half a batch
         tmp = path.with_suffix(".parquet.tmp")
         df.write_parquet(tmp)
         tmp.replace(path)
@@ -246,6 +306,10 @@ def _quarantine(
             "payload_refs": [json.dumps(sorted(set(payload_refs)))],
             "batch_path": [str(path)],
             "released_at": [None],
+            "batch_id": [batch_id],
+            "run": [run],
+            "rows": [df.height],
+            "gate_params": [json.dumps(_jsonable(dict(params)))],
         },
         schema_overrides={"released_at": pl.Datetime("us"), "source": pl.String, "board": pl.String},
     )
@@ -270,14 +334,14 @@ def _mark_source_health(
             "run": [run],
             "status": ["quarantined"],
             "rows": [rows],
-            "error": [f"{suite} quarantined as {quarantine_id}: failed {', '.join(outcome.failed)}"],
+            "error": [f"{suite} batch quarantined as {quarantine_id}: failed {', '.join(outcome.failed)}"],
         }
     )
     wh.upsert("marts.source_health", row, ["source", "board", "run"])
 
 
 def _raised(exception_info: Any) -> str | None:
-    """GX nests exception info per metric; return the first message, if any expectation raised."""
+    """GX nests exception info per metric; return the first message if the expectation raised."""
     if not isinstance(exception_info, dict):
         return None
     infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
@@ -300,8 +364,6 @@ def _jsonable(value: Any) -> Any:
             pass
     if isinstance(value, float) and value != value:
         return None
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if hasattr(value, "isoformat"):
