@@ -87,3 +87,9 @@ def test_settings_read_sources_and_reject_secrets(tmp_path: Path) -> None:
     config.write_text("[sources.monster]\nboards = ['x']\n")
     with pytest.raises(SettingsError, match=r"unknown source \[sources.monster\]"):
         load_settings(config)
+
+
+def test_the_example_config_is_valid() -> None:
+    settings = load_settings(DEFAULT_ROLES_DIR.parent / "laborwatch.example.toml")
+    assert settings.backend == "duckdb"
+    assert set(settings.sources) == {"greenhouse", "lever", "ashby", "jsonld", "hn", "remoteok", "themuse"}
