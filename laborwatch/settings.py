@@ -91,6 +91,8 @@ class AlertSettings:
     smtp_from: str = "laborwatch@localhost"
     smtp_to: list[str] = field(default_factory=list)
     smtp_starttls: bool = False
+    timeout_seconds: float = 10.0  # per webhook POST / SMTP conversation
+    max_consecutive_failures: int = 3  # a channel failing this often in a row is left for the next run
 
     @property
     def webhook_url(self) -> str | None:
