@@ -69,12 +69,14 @@ class HttpSettings:
 class BlsSettings:
     base_url: str = "https://api.bls.gov"
     series: list[str] = field(default_factory=list)
-    start_year: int | None = None
+    start_year: int | None = None  # None: the last `lookback_years` up to the as-of year
+    lookback_years: int = 10
     daily_query_limit: int = 500
     run_query_share: float = 0.25  # a run spends at most this share of the day's budget
     projections_url: str | None = None
     oews_urls: list[str] = field(default_factory=list)
     calendar_url: str | None = None
+    release_grace_minutes: int = 30  # a release counts this long after its scheduled time
 
     @property
     def api_key(self) -> str | None:
