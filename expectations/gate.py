@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import great_expectations as gx
+import pandas as pd
 import polars as pl
 from great_expectations.data_context.types.base import (
     DataContextConfig,
@@ -110,6 +112,17 @@ class _Gx:
             return cls._compiled[name]
 
 
+def refresh_suites() -> None:
+    """Forget the compiled suites: the next validation rebuilds them from expectations.suites.
+
+    For a long-lived process (a worker, a notebook) in which a suite was corrected; a fresh CLI run
+    always starts from the code on disk.
+    """
+    with _Gx._lock:
+        _Gx._compiled.clear()
+        _Gx._context = None
+
+
 def validate(suite: str, df: pl.DataFrame, **params: Any) -> Validation:
     """Validate `df` against `suite` without touching the warehouse (release and the benchmark use this).
 
@@ -175,7 +188,7 @@ def gate_batch(
     """
     params = _params(as_of, maxima)
     outcome = validate(suite, df, **params)
-    run_time = _now()
+    run_time = now_utc()
     run = run or (as_of or run_time).date().isoformat()
     run_id = new_run_id(suite, batch_id)
     quarantine_id = None
@@ -264,7 +277,8 @@ def _params(as_of: dt.datetime | None, maxima: Mapping[str, Mapping[str, float]]
     return {"as_of": as_of, "maxima": {k: dict(v) for k, v in maxima.items()} if maxima is not None else None}
 
 
-def _now() -> dt.datetime:
+def now_utc() -> dt.datetime:
+    """Naive UTC, as DuckDB TIMESTAMP columns store it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -362,9 +376,9 @@ def _jsonable(value: Any) -> Any:
             value = value.item()
         except (ValueError, TypeError):
             pass
-    if isinstance(value, float) and value != value:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -316,7 +316,7 @@ def _watch_signals_rules() -> list[Rule]:
 def _watch_signals_derive(df: pl.DataFrame, params: Mapping[str, Any]) -> list[pl.Expr]:
     is_share = pl.col("signal").str.ends_with("_share")
     out_of_range = pl.any_horizontal(
-        [(pl.col(c) < 0) | (pl.col(c) > 1) for c in ("value", "ci_low", "ci_high")], ignore_nulls=True
+        [(pl.col(c) < 0) | (pl.col(c) > 1) for c in ("value", "ci_low", "ci_high")]
     )
     where = _text(_fmt("role_id"), " ", _fmt("week"), " ", _fmt("signal"))
     return [
