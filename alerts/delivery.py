@@ -2,8 +2,8 @@
 
 Per alert and channel one row in marts.alert_deliveries records the outcome and the number of
 attempts; a channel that already delivered an alert is never asked again, so a re-run re-sends
-only what failed. Each outcome is recorded right after its attempt, so a crash can repeat at most
-the one send in flight (at-least-once), never lose one. An alert is `delivered` once all
+only what failed. An alert's outcomes are committed as soon as its channels have been tried, so
+a crash can repeat the sends of the one alert in flight (at-least-once), never lose one. An alert is `delivered` once all
 configured channels have delivered it and `failed` otherwise, and is retried on the next run.
 
 One channel's outage does not stop the others or the run: its error is recorded (redacted) and
@@ -21,7 +21,7 @@ from pathlib import Path
 from alerts.channels import AlertConfig, Channel, build_channels
 from alerts.outbox import Alert
 from alerts.redact import Redactor
-from warehouse.alerts_load import read_deliveries, read_undelivered, record_delivery, set_delivery_status
+from warehouse.alerts_load import read_deliveries, read_undelivered, record_deliveries
 from warehouse.db import Warehouse
 
 log = logging.getLogger(__name__)
@@ -56,50 +56,47 @@ def deliver_pending(wh: Warehouse, alert_settings: AlertConfig, alerts_file: Pat
     streak = dict.fromkeys((c.name for c in channels), 0)
     for row in pending.to_dicts():
         alert = Alert.from_row(row)
-        everywhere = True
+        delivered_on = {c for (a, c), r in done.items() if a == alert.alert_id and r["status"] == "delivered"}
+        outcomes = []
         for channel in channels:
-            prior = done.get((alert.alert_id, channel.name))
-            if prior and prior["status"] == "delivered":
+            if channel.name in delivered_on:
                 continue
             if streak[channel.name] >= alert_settings.max_consecutive_failures:
-                report.deferred[channel.name] = report.deferred.get(channel.name, 0) + 1
-                everywhere = False
+                _count(report.deferred, channel.name)
                 continue
+            prior = done.get((alert.alert_id, channel.name))
             error = _attempt(channel, alert, redact)
-            attempts = (prior["attempts"] if prior else 0) + 1
-            record_delivery(
-                wh,
-                alert.alert_id,
-                channel.name,
-                "failed" if error else "delivered",
-                attempts,
-                datetime.now(UTC).replace(tzinfo=None),
-                error,
+            outcomes.append(
+                {
+                    "alert_id": alert.alert_id,
+                    "channel": channel.name,
+                    "status": "failed" if error else "delivered",
+                    "attempts": (prior["attempts"] if prior else 0) + 1,
+                    "last_attempt_at": datetime.now(UTC).replace(tzinfo=None),
+                    "error": error,
+                }
             )
-            report.attempts[channel.name] = report.attempts.get(channel.name, 0) + 1
+            _count(report.attempts, channel.name)
             if error:
                 streak[channel.name] += 1
-                everywhere = False
-                report.failures[channel.name] = report.failures.get(channel.name, 0) + 1
+                _count(report.failures, channel.name)
                 report.errors.append(f"{channel.name} {alert.alert_id}: {error}")
-                log.warning(
-                    "alert %s not delivered on %s (attempt %d): %s",
-                    alert.alert_id,
-                    channel.name,
-                    attempts,
-                    error,
-                )
+                log.warning("alert %s not delivered on %s: %s", alert.alert_id, channel.name, error)
             else:
                 streak[channel.name] = 0
-        status = "delivered" if everywhere else "failed"
-        if status != row["delivery_status"]:
-            set_delivery_status(wh, alert.alert_id, status)
+                delivered_on.add(channel.name)
+        everywhere = all(channel.name in delivered_on for channel in channels)
+        record_deliveries(wh, alert.alert_id, outcomes, "delivered" if everywhere else "failed")
         report.delivered += everywhere
         report.failed += not everywhere
     log.info(
         "alert delivery: %d pending, %d delivered, %d failed", report.pending, report.delivered, report.failed
     )
     return report
+
+
+def _count(counter: dict[str, int], channel: str) -> None:
+    counter[channel] = counter.get(channel, 0) + 1
 
 
 def _attempt(channel: Channel, alert: Alert, redact: Redactor) -> str | None:

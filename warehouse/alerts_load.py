@@ -10,7 +10,7 @@ delivery_status current.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
@@ -76,35 +76,28 @@ def read_deliveries(wh: Warehouse, alert_ids: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def record_delivery(
-    wh: Warehouse,
-    alert_id: str,
-    channel: str,
-    status: str,
-    attempts: int,
-    attempted_at: datetime,
-    error: str | None,
-) -> None:
-    """Write one channel's outcome for one alert (one row per alert and channel, however many tries)."""
-    row = {
-        "alert_id": alert_id,
-        "channel": channel,
-        "status": status,
-        "attempts": attempts,
-        "last_attempt_at": attempted_at,
-        "error": error,
-    }
-    schema = {
-        "alert_id": pl.String,
-        "channel": pl.String,
-        "status": pl.String,
-        "attempts": pl.Int32,
-        "last_attempt_at": pl.Datetime("us"),
-        "error": pl.String,
-    }
-    wh.upsert(DELIVERIES, pl.DataFrame([row], schema=schema), ["alert_id", "channel"])
+_DELIVERY_SCHEMA = {
+    "alert_id": pl.String,
+    "channel": pl.String,
+    "status": pl.String,
+    "attempts": pl.Int32,
+    "last_attempt_at": pl.Datetime("us"),
+    "error": pl.String,
+}
 
 
-def set_delivery_status(wh: Warehouse, alert_id: str, status: str) -> None:
+def record_deliveries(wh: Warehouse, alert_id: str, outcomes: Sequence[dict], delivery_status: str) -> None:
+    """Write one alert's channel outcomes and its overall status in one transaction.
+
+    `outcomes` are marts.alert_deliveries rows for this alert (one per channel attempted, however
+    many tries: attempts counts them). One commit per alert keeps the re-send window after a crash
+    to the one alert in flight without paying a commit per channel.
+    """
     with wh.transaction():
-        wh.con.execute(f"UPDATE {ALERTS} SET delivery_status = ? WHERE alert_id = ?", [status, alert_id])
+        if outcomes:
+            wh.upsert(
+                DELIVERIES, pl.DataFrame(list(outcomes), schema=_DELIVERY_SCHEMA), ["alert_id", "channel"]
+            )
+        wh.con.execute(
+            f"UPDATE {ALERTS} SET delivery_status = ? WHERE alert_id = ?", [delivery_status, alert_id]
+        )
