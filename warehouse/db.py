@@ -4,25 +4,54 @@ Everything that writes goes through `Warehouse.transaction()`, so a load that ra
 leaves the previous state; loads are key-based (delete-then-insert on the batch's keys, or
 insert-missing), so the same batch loaded twice leaves identical tables. Delete-then-insert is used
 instead of ON CONFLICT because DuckLake tables carry no primary keys.
+
+Two backends, one API:
+
+* `duckdb` (default): one embedded file; one writing process at a time (DESIGN §5).
+* `ducklake`: catalog in PostgreSQL, data as Parquet; several processes write at once under
+  DuckLake's optimistic concurrency. Keys are kept by guarding every write to a keyed table (see
+  warehouse/ducklake.py); a transaction that loses a race raises `WarehouseConflict`, and the units
+  the warehouse owns end to end (the load helpers, a single autocommitted write, `atomically`,
+  migrations) are retried with exponential backoff and jitter.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
 
+from warehouse import ducklake
+
 MIGRATIONS_PACKAGE = "warehouse.migrations"
+BACKENDS = ("duckdb", "ducklake")
+SCHEMA_MIGRATIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " name VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+)
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class WarehouseError(RuntimeError):
     """A warehouse operation that cannot be carried out; the message says why."""
+
+
+class WarehouseConflict(WarehouseError):
+    """DuckLake refused a commit because a concurrent transaction wrote the same table first.
+
+    Nothing of the losing transaction was kept; running the same unit again, on fresh data, is safe.
+    """
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -31,17 +60,113 @@ def _migrations() -> list[tuple[str, str]]:
     return [(name, files.joinpath(name).read_text(encoding="utf-8")) for name in names]
 
 
+def retry_on_conflict(fn: Callable[..., T], *args: Any, attempts: int = 6, **kwargs: Any) -> T:
+    """Call `fn(*args, **kwargs)` again (with backoff) when it fails with `WarehouseConflict`.
+
+    For whole pipeline steps, which open their own warehouse and are idempotent: a step whose
+    transaction spans several helpers cannot be retried from inside, but the step itself can.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn(*args, **kwargs)
+        except WarehouseConflict:
+            if attempt == attempts:
+                raise
+            time.sleep(_backoff(attempt, 0.2, 5.0))
+    raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff, so writers that collided do not collide again in step."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
+class _LakeConnection:
+    """`Warehouse.con` on DuckLake: the DuckDB connection, except that writes to keyed tables are guarded.
+
+    Code throughout the project writes with `wh.con.execute(...)`; routing those calls through the
+    warehouse means the guard cannot be forgotten by a caller. Everything else is delegated unchanged.
+    """
+
+    def __init__(self, warehouse: Warehouse, raw: duckdb.DuckDBPyConnection):
+        self._warehouse = warehouse
+        self._raw = raw
+
+    def execute(self, query: Any, parameters: Any = None) -> Any:
+        return self._warehouse._write_aware(query, lambda: self._raw.execute(query, parameters))
+
+    def executemany(self, query: Any, parameters: Any = None) -> Any:
+        return self._warehouse._write_aware(query, lambda: self._raw.executemany(query, parameters))
+
+    def sql(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._warehouse._write_aware(query, lambda: self._raw.sql(query, *args, **kwargs))
+
+    query = sql
+
+    def append(self, table_name: str, df: Any, **kwargs: Any) -> Any:
+        return self._warehouse._write_aware(
+            f"INSERT INTO {table_name} VALUES (NULL)", lambda: self._raw.append(table_name, df, **kwargs)
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
 class Warehouse:
     """A DuckDB connection with migrations applied, plus the load helpers every stage uses."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, data_dir: Path, path: Path | None = None):
-        self.con = con
+    conflict_attempts = 12
+    conflict_base_delay = 0.05
+    conflict_max_delay = 2.0
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        data_dir: Path,
+        path: Path | None = None,
+        *,
+        backend: str = "duckdb",
+        catalog: str | None = None,
+    ):
+        if backend not in BACKENDS:
+            raise WarehouseError(f"unknown warehouse backend {backend!r}; expected one of {BACKENDS}")
+        self._raw = con
+        self.backend = backend
+        self.catalog = catalog
+        self.con: Any = _LakeConnection(self, con) if backend == "ducklake" else con
         self.data_dir = Path(data_dir)
         self.path = path
         self._depth = 0
+        self._guarded: set[str] = set()
+        self._keys: dict[str, tuple[str, ...]] | None = None
+        self.conflicts = 0  # transactions this connection lost to a concurrent writer and retried
 
     @classmethod
-    def open(cls, path: Path | str, data_dir: Path | str | None = None) -> Warehouse:
+    def open(
+        cls,
+        path: Path | str | None,
+        data_dir: Path | str | None = None,
+        *,
+        backend: str = "duckdb",
+        ducklake_catalog: str | None = None,
+        ducklake_data_path: Path | str | None = None,
+    ) -> Warehouse:
+        """Open (creating if needed) and migrate the warehouse.
+
+        `duckdb`: the file at `path`. `ducklake`: the lake whose catalog is `ducklake_catalog` (a DuckLake
+        catalog string such as "postgres:dbname=laborwatch host=127.0.0.1"), its Parquet files under
+        `ducklake_data_path` (default `<data_dir>/lake`); `path` is not used.
+        """
+        if backend == "ducklake":
+            if not ducklake_catalog:
+                raise WarehouseError("backend ducklake needs a ducklake_catalog")
+            if data_dir is None:
+                raise WarehouseError("backend ducklake needs a data_dir (raw archive, landing, snapshot)")
+            return cls.open_ducklake(ducklake_catalog, data_dir, ducklake_data_path)
+        if backend != "duckdb":
+            raise WarehouseError(f"unknown warehouse backend {backend!r}; expected one of {BACKENDS}")
+        if path is None:
+            raise WarehouseError("backend duckdb needs a warehouse path")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
@@ -49,8 +174,36 @@ class Warehouse:
         warehouse.migrate()
         return warehouse
 
+    @classmethod
+    def open_ducklake(
+        cls, catalog: str, data_dir: Path | str, data_path: Path | str | None = None
+    ) -> Warehouse:
+        data_dir = Path(data_dir)
+        data_path = Path(data_path) if data_path else data_dir / "lake"
+        data_path.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        for attempt in range(1, 6):
+            # Two processes creating a brand-new lake at once race on its catalog tables; the loser
+            # finds them on the next try. A wrong catalog string fails the same way five times.
+            try:
+                ducklake.attach(con, catalog, data_path)
+                break
+            except duckdb.Error as exc:
+                if attempt == 5:
+                    con.close()
+                    raise WarehouseError(f"cannot attach DuckLake catalog {catalog!r}: {exc}") from exc
+                time.sleep(_backoff(attempt, 0.1, 1.0))
+        con.execute("SET ducklake_max_retry_count = 100")
+        warehouse = cls(con, data_dir, None, backend="ducklake", catalog=catalog)
+        try:
+            warehouse.migrate()
+        except BaseException:
+            con.close()
+            raise
+        return warehouse
+
     def close(self) -> None:
-        self.con.close()
+        self._raw.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -59,12 +212,23 @@ class Warehouse:
         self.close()
 
     # ---------------------------------------------------------------- migrations
+    @property
+    def keys(self) -> dict[str, tuple[str, ...]]:
+        """Table → key columns, as the migrations declare them (DuckDB enforces them; DuckLake cannot)."""
+        if self._keys is None:
+            keys = dict(ducklake.declared_keys(SCHEMA_MIGRATIONS_DDL))
+            for _, sql in _migrations():
+                keys.update(ducklake.declared_keys(sql))
+            self._keys = keys
+        return self._keys
+
     def migrate(self) -> list[str]:
         """Apply migrations not yet applied, each in its own transaction; return their names."""
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " name VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-        )
+        if self.backend == "ducklake":
+            done: list[str] = []
+            retry_on_conflict(self._migrate_lake, done, attempts=self.conflict_attempts)
+            return done
+        self.con.execute(SCHEMA_MIGRATIONS_DDL)
         applied = {row[0] for row in self.con.execute("SELECT name FROM schema_migrations").fetchall()}
         done = []
         for name, sql in _migrations():
@@ -79,10 +243,41 @@ class Warehouse:
             done.append(name)
         return done
 
+    def _migrate_lake(self, done: list[str]) -> None:
+        """The same migrations, translated for DuckLake, each with the guards of the keys it declares.
+
+        Several workers may open a new lake at once: they conflict on the first CREATE TABLE or on
+        schema_migrations, and the losers start over and find the migrations applied.
+        """
+        bootstrap = ducklake.translate_ddl(SCHEMA_MIGRATIONS_DDL)
+        with self.transaction():
+            self._raw.execute(bootstrap.sql + ducklake.guard_ddl("schema_migrations"))
+        applied = {row[0] for row in self._raw.execute("SELECT name FROM schema_migrations").fetchall()}
+        for name, sql in _migrations():
+            if name in applied:
+                continue
+            try:
+                translated = ducklake.translate_ddl(sql)
+            except ducklake.UnportableDDL as exc:
+                raise WarehouseError(f"migration {name} cannot run on DuckLake: {exc}") from exc
+            with self.transaction():
+                self._raw.execute(translated.sql)
+                for table in translated.keys:
+                    self._raw.execute(ducklake.guard_ddl(table))
+                self.con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)",
+                    [name, hashlib.sha256(sql.encode()).hexdigest()],
+                )
+            done.append(name)
+
     # -------------------------------------------------------------- transactions
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction; nested calls join the outer one, so a whole run can be atomic."""
+        """One transaction; nested calls join the outer one, so a whole run can be atomic.
+
+        On DuckLake a lost race surfaces here as `WarehouseConflict` (at COMMIT, after the body ran):
+        a with-block cannot be replayed, so the caller retries — see `atomically` and `retry_on_conflict`.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -90,16 +285,83 @@ class Warehouse:
             finally:
                 self._depth -= 1
             return
-        self.con.execute("BEGIN TRANSACTION")
+        self._raw.execute("BEGIN TRANSACTION")
         self._depth = 1
+        self._guarded = set()
         try:
             yield self.con
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.con.execute("ROLLBACK")
+            if self.backend == "ducklake":
+                self._rollback_quietly()
+                if ducklake.is_conflict(exc):
+                    raise WarehouseConflict(str(exc)) from exc
+            else:
+                self._raw.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.con.execute("COMMIT")
+        try:
+            self._raw.execute("COMMIT")
+        except duckdb.Error as exc:
+            if self.backend == "ducklake" and ducklake.is_conflict(exc):
+                self._rollback_quietly()
+                raise WarehouseConflict(str(exc)) from exc
+            raise
+
+    def _rollback_quietly(self) -> None:
+        """DuckDB ends a transaction whose COMMIT failed; a ROLLBACK then has nothing to undo."""
+        try:
+            self._raw.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def atomically(self, fn: Callable[[Warehouse], T]) -> T:
+        """Run `fn(self)` in one transaction; on DuckLake, run it again (backoff) if a writer won the race.
+
+        `fn` must be safe to run twice: it sees fresh data on each attempt and only the last one commits.
+        Inside an outer transaction it simply joins it (the outer owner handles conflicts).
+        """
+        return self._retrying(lambda: fn(self))
+
+    def _retrying(self, body: Callable[[], T]) -> T:
+        if self._depth or self.backend != "ducklake":
+            with self.transaction():
+                return body()
+        for attempt in range(1, self.conflict_attempts + 1):
+            try:
+                with self.transaction():
+                    return body()
+            except WarehouseConflict as exc:
+                self.conflicts += 1
+                if attempt == self.conflict_attempts:
+                    raise
+                log.info("DuckLake write conflict (attempt %d), retrying: %s", attempt, str(exc)[:200])
+                time.sleep(_backoff(attempt, self.conflict_base_delay, self.conflict_max_delay))
+        raise AssertionError("unreachable")
+
+    def _guard(self, tables: set[str]) -> None:
+        """Bump the guard of each keyed table this transaction writes (once per transaction)."""
+        for table in sorted(tables - self._guarded):
+            self._raw.execute(f"UPDATE {ducklake.guard_table(table)} SET writes = writes + 1")
+            self._guarded.add(table)
+
+    def _write_aware(self, query: Any, run: Callable[[], Any]) -> Any:
+        """Run one call of `con`; if it writes keyed tables, guard them (in its own retried transaction
+        when no transaction is open: the result rows are then returned as a relation)."""
+        tables = ducklake.written_tables(query) & set(self.keys) if isinstance(query, str) else set()
+        if not tables:
+            return run()
+        if self._depth:
+            self._guard(tables)
+            return run()
+
+        def body() -> Any:
+            self._guard(tables)
+            result = run()
+            return result.fetch_arrow_table() if result is not None else None
+
+        rows = self._retrying(body)
+        return self._raw.from_arrow(rows) if rows is not None else None
 
     # --------------------------------------------------------------------- reads
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
@@ -129,44 +391,54 @@ class Warehouse:
         if df.select(key).is_duplicated().any():
             raise WarehouseError(f"{table}: batch repeats a key of {list(key)}")
         view, columns = self._register(df, table)
+
+        def body() -> int:
+            match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+            self.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {view} b WHERE {match})")
+            cols = ", ".join(columns)
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+            return df.height
+
         try:
-            with self.transaction():
-                match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
-                self.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {view} b WHERE {match})")
-                cols = ", ".join(columns)
-                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+            return self._retrying(body)
         finally:
             self.con.unregister(view)
-        return df.height
 
     def insert_missing(self, table: str, df: pl.DataFrame, key: Sequence[str]) -> int:
         """Insert only the rows whose key is not yet in `table`; return how many were new."""
         if df.is_empty():
             return 0
         view, columns = self._register(df.unique(subset=list(key), keep="first"), table)
+
+        def body() -> int:
+            match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
+            cols = ", ".join(columns)
+            before = self.scalar(f"SELECT count(*) FROM {table}")
+            self.con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} b "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+            )
+            return self.scalar(f"SELECT count(*) FROM {table}") - before
+
         try:
-            with self.transaction():
-                match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
-                cols = ", ".join(columns)
-                before = self.scalar(f"SELECT count(*) FROM {table}")
-                self.con.execute(
-                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} b "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
-                )
-                return self.scalar(f"SELECT count(*) FROM {table}") - before
+            return self._retrying(body)
         finally:
             self.con.unregister(view)
 
     def replace_where(self, table: str, df: pl.DataFrame, where: str, params: Sequence[Any]) -> int:
         """Delete the rows matching `where`, then insert `df`: a partition rewrite in one transaction."""
-        with self.transaction():
+        view, columns = self._register(df, table) if not df.is_empty() else (None, [])
+
+        def body() -> int:
             self.con.execute(f"DELETE FROM {table} WHERE {where}", list(params))
-            if df.is_empty():
+            if view is None:
                 return 0
-            view, columns = self._register(df, table)
-            try:
-                cols = ", ".join(columns)
-                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-            finally:
+            cols = ", ".join(columns)
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+            return df.height
+
+        try:
+            return self._retrying(body)
+        finally:
+            if view is not None:
                 self.con.unregister(view)
-        return df.height

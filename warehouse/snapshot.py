@@ -3,6 +3,10 @@
 DuckDB lets one process write, and even a read-only reader blocks the writer, so analysts never
 open the live file: they open this copy, which the pipeline rebuilds beside it and swaps in with
 os.replace.
+
+On DuckLake the snapshot is the same kind of file (so `laborwatch sql` works unchanged), copied from
+the lake at one consistent DuckLake snapshot; analysts may also attach the lake itself read-only
+(warehouse.ducklake.open_read_only), which never blocks the writers.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import ducklake
 from warehouse.db import Warehouse, WarehouseError
 
 
@@ -25,6 +30,9 @@ def publish_snapshot(warehouse: Warehouse, snapshot_path: Path) -> Path:
     try:
         source_db = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f"COPY FROM DATABASE {source_db} TO lw_snapshot")
+        if warehouse.backend == "ducklake":
+            # The write guards are concurrency machinery, not data: analysts need not see them.
+            con.execute(f"DROP SCHEMA IF EXISTS lw_snapshot.{ducklake.GUARD_SCHEMA} CASCADE")
     finally:
         con.execute("DETACH lw_snapshot")
     os.replace(tmp, snapshot_path)
