@@ -42,7 +42,13 @@ def cards_for(settings: Settings) -> list[RoleCard]:
 @contextmanager
 def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
     """The warehouse of `settings`, with migrations applied and the role cards table current."""
-    with Warehouse.open(settings.warehouse_path, settings.data_dir) as wh:
+    with Warehouse.open(
+        settings.warehouse_path,
+        settings.data_dir,
+        backend=settings.backend,
+        ducklake_catalog=settings.ducklake_catalog,
+        ducklake_data_path=settings.ducklake_data_path,
+    ) as wh:
         load_role_cards_table(wh, cards_for(settings))
         yield wh
 
