@@ -231,3 +231,11 @@ def test_one_health_alert_per_board_and_run_and_none_for_future_runs(warehouse: 
     insert_health(warehouse, [("greenhouse", "acme", "2026-01-19", "parse_error", 0, "bad JSON")])
     assert detect_alerts(warehouse, [], dt.datetime(2026, 1, 12)) == 0  # not yet: run is after as_of
     assert detect_alerts(warehouse, [], dt.datetime(2026, 1, 19)) == 1
+
+
+def test_run_that_is_not_an_iso_date_fires_at_the_detection_date(warehouse: Warehouse) -> None:
+    insert_health(warehouse, [("themuse", "site", "manual-backfill-3", "parse_error", 0, "HTML, not JSON")])
+    assert detect_alerts(warehouse, [], dt.datetime(2026, 1, 12, 6, tzinfo=dt.UTC)) == 1
+    assert alerts_table(warehouse)["fired_at"].to_list() == [dt.datetime(2026, 1, 12, 6)]
+    # The id rests on the run, not on the detection date: a later run adds nothing.
+    assert detect_alerts(warehouse, [], dt.datetime(2026, 1, 19)) == 0
