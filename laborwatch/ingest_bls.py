@@ -363,7 +363,9 @@ def ingest_bls(
     report.budget_daily_limit = budget.daily_limit
     if pull:
         finals = pull.final()
-        report.outcomes = {k: sum(1 for v in finals.values() if v == k) for k in sorted(set(finals.values()))}
+        report.outcomes = {
+            str(k): sum(1 for v in finals.values() if v == k) for k in sorted(set(finals.values()))
+        }
         report.series_outcomes = [_outcome_dict(o) for o in pull.outcomes]
     log.info(
         "BLS ingest: due %s, pulled %s, %d queries, %d new observation vintages, outcomes %s",
