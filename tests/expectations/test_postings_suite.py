@@ -100,7 +100,7 @@ def test_future_is_judged_against_as_of_when_replaying():
 def test_posted_before_1990():
     outcome = validate("raw_postings", set_cell(postings(), "posted_at", 1, dt.datetime(1989, 12, 31)))
     assert outcome.failed == ["posted_at_not_before_1990"]
-    assert outcome.sample["posted_at_not_before_1990"] == ["1989-12-31T00:00:00"]
+    assert outcome.sample["posted_at_not_before_1990"] == [["1989-12-31T00:00:00", "1990-01-01T00:00:00"]]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
