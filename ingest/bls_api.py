@@ -468,6 +468,7 @@ class BlsPull:
     outcomes: list[SeriesOutcome]
     queries_sent: int = 0
     payload_shas: list[str] = field(default_factory=list)
+    malformed: list[tuple[str | None, str]] = field(default_factory=list)  # (payload sha, what is wrong)
 
     def unsettled(self) -> set[str]:
         """Series with at least one outcome that a later run should retry."""
@@ -576,6 +577,7 @@ class BlsClient:
             try:
                 parsed = parse_answer(response, query)
             except BlsPayloadError as exc:
+                pull.malformed.append((sha, str(exc)))
                 return _whole_query(query, Outcome.MALFORMED, "MALFORMED", [f"{exc} (payload {sha})"])
             if not parsed.retryable or attempt == self.http.max_retries:
                 return parsed

@@ -4,11 +4,12 @@ Order and atomicity. The release calendar is loaded first, in its own transactio
 which programs are pulled. Every raw answer and file is archived (and every API query counted in the
 budget) as it arrives, committed at once: what BLS sent and what the day's quota spent stay recorded
 even if a later step fails. Everything else (catalog, observations, footnotes, projections, pull
-records) is loaded in one transaction, each observation batch only after it passed the
-`bls_observations` expectation suite.
+records, source health) is loaded in one transaction, each observation batch (one per program) only
+after it passed the `bls_observations` expectation suite, the projections after `projections`.
 
 A program's pull is recorded only when every one of its series got a settled outcome and its batch
-passed, so a refused, truncated-without-budget or quarantined pull is tried again on the next run.
+passed, so a refused, unfinished or quarantined pull is tried again on the next run. Each program
+pulled (and the calendar) gets a marts.source_health row, so a failing feed raises an alert.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ingest.bls_api import (
     BlsClient,
     BlsHttp,
     BlsPull,
+    Outcome,
     RawResponse,
     SeriesOutcome,
 )
@@ -47,7 +49,9 @@ from warehouse.bls_load import (
     load_releases,
     prepare_observations,
     quarantine_payload,
+    record_health,
     record_pulls,
+    release_schedule,
 )
 from warehouse.db import Warehouse
 
@@ -56,8 +60,16 @@ log = logging.getLogger(__name__)
 SOURCE = "bls"
 EP = "EP"
 OEWS = "OEWS"
+CALENDAR = "CALENDAR"
 ANONYMOUS_DAILY_LIMIT = 25  # BLS's per-IP pool without a key
 BLS_TIME_ZONE = ZoneInfo("America/New_York")  # the daily quota resets at Washington midnight
+# Outcomes that say the source failed (a spent budget of our own is not the source's fault).
+_FETCH_FAILURES = {
+    Outcome.THRESHOLD_REFUSED,
+    Outcome.INVALID_PARAMETERS,
+    Outcome.NOT_SERVED,
+    Outcome.UNAVAILABLE,
+}
 
 
 @dataclass
@@ -79,8 +91,26 @@ class BlsReport:
     oews_file_rows: int = 0
     projections_changed: int = 0
     releases_changed: int = 0
+    schedule: dict[str, dict] = field(default_factory=dict)  # program → last_release, next_release
     quarantined: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+class _Health:
+    """Per board (program, or CALENDAR): the worst problem seen this run, for marts.source_health."""
+
+    def __init__(self, report: BlsReport) -> None:
+        self.report = report
+        self.problems: dict[str, tuple[str, str]] = {}
+
+    def fail(self, board: str, status: str, message: str) -> None:
+        self.report.errors.append(message)
+        if board not in self.problems or status == "parse_error":
+            self.problems[board] = (status, message)
+
+    def row(self, board: str, rows: int) -> tuple[str, int, str | None]:
+        status, message = self.problems.get(board, ("ok", None))
+        return status, rows, message
 
 
 def _utc_now() -> datetime:
@@ -113,26 +143,19 @@ def _http(settings: Settings) -> BlsHttp:
     )
 
 
-def _file_programs(settings: Settings) -> set[str]:
-    return ({EP} if settings.bls.projections_url else set()) | ({OEWS} if settings.bls.oews_urls else set())
-
-
 def _programs(settings: Settings, catalog: pl.DataFrame) -> set[str]:
-    return set(catalog["program"].to_list()) | _file_programs(settings)
+    files = ({EP} if settings.bls.projections_url else set()) | ({OEWS} if settings.bls.oews_urls else set())
+    return set(catalog["program"].to_list()) | files
 
 
 def releases_due(settings: Settings, wh: Warehouse, as_of: datetime) -> list[str]:
     """Programs with a release since their last pull (or never pulled, or with no calendar entry).
 
-    The programs are those of the stored series catalog, of `[bls] series` and of the configured files;
-    before the first ingest (no catalog yet) the card-independent ones (JOLTS, CES) and OEWS.
+    The programs are those of the stored series catalog, of `[bls] series` and of the configured
+    files; before the first ingest (no catalog stored yet) also OEWS, which every SOC proxy implies.
     """
     stored = set(wh.query("SELECT DISTINCT program FROM staging.bls_series")["program"].to_list())
-    programs = (
-        stored
-        | _programs(settings, catalog_for_cards([], settings.bls.series))
-        | (set() if stored else {OEWS})
-    )
+    programs = stored | _programs(settings, catalog_for_cards([], settings.bls.series)) | ({OEWS} - stored)
     grace = timedelta(minutes=settings.bls.release_grace_minutes)
     return due_programs(wh, programs, _naive_utc(as_of), grace)
 
@@ -161,43 +184,46 @@ def _fetch(resp: RawResponse, board: str) -> Fetch:
 
 
 def _download(
-    wh: Warehouse, http: BlsHttp, url: str, board: str, report: BlsReport
+    wh: Warehouse, http: BlsHttp, url: str, board: str, health: _Health
 ) -> tuple[bytes, str] | None:
-    """GET a file conditionally and archive it; on 304 the archived copy is parsed again (loads are
-    idempotent, and a previous run may have archived the file but failed before loading it)."""
+    """GET a file conditionally and archive it. On 304 the archived copy is parsed again: loads are
+    idempotent, and a previous run may have archived the file but failed before loading it."""
     etag, last_modified, last_sha = last_validators(wh, url)
     resp = http.get(url, etag=etag, last_modified=last_modified)
     sha = archive_fetch(wh, _fetch(resp, board))
     if resp.status == 304 and last_sha:
         return read_payload(wh.data_dir, last_sha), last_sha
     if resp.body is None or resp.error or sha is None:
-        report.errors.append(f"{board} {url}: {resp.error or f'HTTP {resp.status}'}")
+        health.fail(board, "fetch_error", f"{board} {url}: {resp.error or f'HTTP {resp.status}'}")
         return None
     return resp.body, sha
 
 
-def _parse_failure(wh: Warehouse, board: str, url: str, sha: str, exc: Exception, report: BlsReport) -> None:
-    reason = f"{board} {url}: {exc}"
+def _parse_failure(
+    wh: Warehouse, board: str, what: str, sha: str | None, problem: object, health: _Health
+) -> None:
+    reason = f"{board} {what}: {problem}"
     qid = quarantine_payload(
         wh, source=SOURCE, board=board, reason=reason, payload_sha=sha, created_at=_utc_now()
     )
-    report.quarantined.append(qid)
-    report.errors.append(f"{reason} (quarantined as {qid})")
+    health.report.quarantined.append(qid)
+    health.fail(board, "parse_error", f"{reason} (quarantined as {qid})")
 
 
 def _calendar(
-    settings: Settings, wh: Warehouse, http: BlsHttp, retrieved_at: datetime, report: BlsReport
-) -> None:
+    settings: Settings, wh: Warehouse, http: BlsHttp, retrieved_at: datetime, health: _Health
+) -> int:
     url = settings.bls.calendar_url
-    got = _download(wh, http, url, "calendar", report) if url else None
+    got = _download(wh, http, url, CALENDAR, health) if url else None
     if got is None:
-        return
+        return 0
     try:
         releases = parse_calendar(got[0])
     except CalendarError as exc:
-        _parse_failure(wh, "calendar", url, got[1], exc, report)
-        return
-    report.releases_changed = load_releases(wh, releases, retrieved_at)
+        _parse_failure(wh, CALENDAR, url, got[1], exc, health)
+        return 0
+    health.report.releases_changed = load_releases(wh, releases, retrieved_at)
+    return releases.height
 
 
 def _pull_api(
@@ -218,38 +244,50 @@ def _pull_api(
     return client.pull(series, min(start_year, end_year), end_year, budget, on_answer=archive)
 
 
+def _api_health(pull: BlsPull, program_of: dict[str, str], health: _Health, wh: Warehouse) -> None:
+    """Malformed answers are quarantined; refusals and failures are marked on their program."""
+    for sha, problem in pull.malformed:
+        _parse_failure(wh, "api", "answer", sha, problem, health)
+    failed: dict[tuple[str, Outcome], list[SeriesOutcome]] = {}
+    for outcome in pull.outcomes:
+        if outcome.outcome in _FETCH_FAILURES or outcome.outcome is Outcome.MALFORMED:
+            failed.setdefault((program_of[outcome.series_id], outcome.outcome), []).append(outcome)
+    for (program, kind), outcomes in sorted(failed.items()):
+        status = "parse_error" if kind is Outcome.MALFORMED else "fetch_error"
+        first = outcomes[0].messages[0] if outcomes[0].messages else ""
+        health.fail(program, status, f"{program}: {len(outcomes)} series {kind}: {first}")
+
+
 def _oews_files(
-    settings: Settings, wh: Warehouse, http: BlsHttp, report: BlsReport
-) -> tuple[list[pl.DataFrame], list[str], bool]:
-    frames, shas, complete = [], [], True
+    settings: Settings, wh: Warehouse, http: BlsHttp, health: _Health
+) -> tuple[list[pl.DataFrame], list[str]]:
+    frames, shas = [], []
     for url in settings.bls.oews_urls:
-        got = _download(wh, http, url, "oews_file", report)
+        got = _download(wh, http, url, OEWS, health)
         if got is None:
-            complete = False
             continue
         try:
             year, rows = parse_oews_zip(got[0], url)
         except OewsFileError as exc:
-            _parse_failure(wh, "oews_file", url, got[1], exc, report)
-            complete = False
+            _parse_failure(wh, OEWS, url, got[1], exc, health)
             continue
         log.info("OEWS file %s: May %d, %d observations", url, year, rows.height)
         frames.append(rows)
         shas.append(got[1])
-    return frames, shas, complete
+    return frames, shas
 
 
 def _projections(
-    settings: Settings, wh: Warehouse, http: BlsHttp, report: BlsReport
+    settings: Settings, wh: Warehouse, http: BlsHttp, health: _Health
 ) -> tuple[pl.DataFrame | None, str | None]:
     url = settings.bls.projections_url
-    got = _download(wh, http, url, "projections", report) if url else None
+    got = _download(wh, http, url, EP, health) if url else None
     if got is None:
         return None, None
     try:
         return parse_projections_workbook(got[0]), got[1]
     except ProjectionsError as exc:
-        _parse_failure(wh, "projections", url, got[1], exc, report)
+        _parse_failure(wh, EP, url, got[1], exc, health)
         return None, None
 
 
@@ -267,10 +305,12 @@ def ingest_bls(
     as_of = _naive_utc(as_of)
     retrieved_at = _utc_now()
     report = BlsReport(as_of.isoformat(), retrieved_at.isoformat(), keyed=bool(settings.bls.api_key))
+    health = _Health(report)
     http = _http(settings)
     catalog = catalog_for_cards(cards, settings.bls.series)
+    program_of = dict(zip(catalog["series_id"].to_list(), catalog["program"].to_list(), strict=True))
 
-    _calendar(settings, wh, http, retrieved_at, report)
+    releases = _calendar(settings, wh, http, retrieved_at, health)
     programs = _programs(settings, catalog)
     grace = timedelta(minutes=settings.bls.release_grace_minutes)
     report.programs_due = sorted(programs) if force else due_programs(wh, programs, as_of, grace)
@@ -284,83 +324,91 @@ def ingest_bls(
     pull = (
         _pull_api(settings, wh, http, wanted["series_id"].to_list(), as_of, budget) if wanted.height else None
     )
-    oews_frames, oews_shas, oews_complete = (
-        _oews_files(settings, wh, http, report) if OEWS in due else ([], [], True)
-    )
-    projections, projections_sha = _projections(settings, wh, http, report) if EP in due else (None, None)
+    if pull:
+        _api_health(pull, program_of, health, wh)
+    oews_frames, oews_shas = _oews_files(settings, wh, http, health) if OEWS in due else ([], [])
+    projections, projections_sha = _projections(settings, wh, http, health) if EP in due else (None, None)
 
     observations = pl.concat(
         [pull.observations if pull else pl.DataFrame(schema=OBSERVATION_SCHEMA), *oews_frames]
     )
-    report.oews_file_rows = sum(f.height for f in oews_frames)
     footnotes = pl.concat(
         [
             pull.footnotes if pull else pl.DataFrame(schema=FOOTNOTE_SCHEMA),
             *(flag_footnotes(f) for f in oews_frames),
         ]
     )
+    report.oews_file_rows = sum(f.height for f in oews_frames)
     unsettled = pull.unsettled() if pull else set()
-    program_of = dict(zip(catalog["series_id"].to_list(), catalog["program"].to_list(), strict=True))
+    boards: dict[str, tuple[str, int, str | None]] = {}
+    pulled: dict[str, tuple[int, int]] = {}
 
     with wh.transaction():
         load_catalog(wh, catalog, retrieved_at)
         batch = prepare_observations(observations, retrieved_at).with_columns(
             pl.col("series_id").replace_strict(program_of, default=OEWS).alias("_program")
         )
-        pulled: dict[str, tuple[int, int]] = {}
         for program in sorted(due - {EP}):
             part = batch.filter(pl.col("_program") == program).drop("_program")
             series = wanted.filter(pl.col("program") == program)["series_id"].to_list()
-            settled = not unsettled.intersection(series) and (program != OEWS or oews_complete)
-            if part.is_empty():
-                if settled:
-                    pulled[program] = (len(series), 0)
-                continue
-            refs = [*(pull.payload_shas if pull else []), *(oews_shas if program == OEWS else [])]
-            result = gate_and_load(
-                wh,
-                "bls_observations",
-                part,
-                lambda df: load_bls_batch(wh, df, retrieved_at),
-                batch_id=f"{program}:{retrieved_at:%Y%m%dT%H%M%S%f}",
-                source=SOURCE,
-                board=program,
-                payload_refs=refs,
-                as_of=as_of,
-            )
-            report.observations_new += result.loaded
-            if not result.passed:
-                report.quarantined.append(result.quarantine_id)
-                report.errors.append(f"{program}: batch quarantined ({', '.join(result.failed)})")
-                continue
-            if settled:
-                pulled[program] = (len(series), result.loaded)
+            loaded, passed = 0, True
+            if not part.is_empty():
+                result = gate_and_load(
+                    wh,
+                    "bls_observations",
+                    part,
+                    lambda df: load_bls_batch(wh, df, retrieved_at),
+                    batch_id=f"{program}:{retrieved_at:%Y%m%dT%H%M%S%f}",
+                    source=SOURCE,
+                    board=program,
+                    payload_refs=[
+                        *(pull.payload_shas if pull else []),
+                        *(oews_shas if program == OEWS else []),
+                    ],
+                    as_of=as_of,
+                )
+                loaded, passed = result.loaded, result.passed
+                if not passed:  # the gate marked the board `quarantined` itself
+                    report.quarantined.append(result.quarantine_id)
+                    report.errors.append(f"{program}: batch quarantined ({', '.join(result.failed)})")
+            report.observations_new += loaded
+            if passed:
+                boards[program] = health.row(program, part.height)
+            if passed and not unsettled.intersection(series) and program not in health.problems:
+                pulled[program] = (len(series), loaded)
         load_footnotes(wh, footnotes, retrieved_at)
-        if projections is not None:
-            stamped = projections.with_columns(pl.lit(retrieved_at).alias("retrieved_at"))
-            result = gate_and_load(
-                wh,
-                "projections",
-                stamped,
-                lambda df: load_projections(wh, df.drop("retrieved_at"), retrieved_at),
-                batch_id=f"{EP}:{retrieved_at:%Y%m%dT%H%M%S%f}",
-                source=SOURCE,
-                board=EP,
-                payload_refs=[projections_sha] if projections_sha else [],
-                as_of=as_of,
-            )
-            report.projections_changed = result.loaded
-            if result.passed:
-                pulled[EP] = (0, result.loaded)
-            else:
-                report.quarantined.append(result.quarantine_id)
-                report.errors.append(f"{EP}: projections quarantined ({', '.join(result.failed)})")
+        if EP in due:
+            passed = projections is None
+            if projections is not None:
+                result = gate_and_load(
+                    wh,
+                    "projections",
+                    projections.with_columns(pl.lit(retrieved_at).alias("retrieved_at")),
+                    lambda df: load_projections(wh, df.drop("retrieved_at"), retrieved_at),
+                    batch_id=f"{EP}:{retrieved_at:%Y%m%dT%H%M%S%f}",
+                    source=SOURCE,
+                    board=EP,
+                    payload_refs=[projections_sha] if projections_sha else [],
+                    as_of=as_of,
+                )
+                report.projections_changed, passed = result.loaded, result.passed
+                if passed and EP not in health.problems:
+                    pulled[EP] = (0, result.loaded)
+                elif not passed:
+                    report.quarantined.append(result.quarantine_id)
+                    report.errors.append(f"{EP}: projections quarantined ({', '.join(result.failed)})")
+            if passed:
+                boards[EP] = health.row(EP, projections.height if projections is not None else 0)
+        if settings.bls.calendar_url:
+            boards[CALENDAR] = health.row(CALENDAR, releases)
         record_pulls(wh, pulled, as_of, retrieved_at)
+        record_health(wh, SOURCE, as_of.date().isoformat(), boards)
 
     report.programs_pulled = sorted(pulled)
     report.queries_sent = pull.queries_sent if pull else 0
     report.budget_used_today = budget.used_today()
     report.budget_daily_limit = budget.daily_limit
+    report.schedule = release_schedule(wh, as_of)
     if pull:
         finals = pull.final()
         report.outcomes = {

@@ -247,3 +247,41 @@ def due_programs(wh: Warehouse, programs: Iterable[str], as_of: datetime, grace:
         if program not in last or not effective or any(last[program] < t <= as_of for t in effective):
             due.append(program)
     return due
+
+
+def release_schedule(wh: Warehouse, as_of: datetime) -> dict[str, dict[str, str | None]]:
+    """Per program: the latest release at or before `as_of` and the next one after it (ISO, UTC)."""
+    rows = wh.query(
+        "SELECT program, max(released_at) FILTER (WHERE released_at <= ?) AS last_release, "
+        "min(released_at) FILTER (WHERE released_at > ?) AS next_release "
+        "FROM (SELECT program, released_at AT TIME ZONE 'UTC' AS released_at FROM staging.bls_releases) "
+        "GROUP BY program ORDER BY program",
+        [_naive_utc(as_of), _naive_utc(as_of)],
+    )
+    return {
+        r["program"]: {
+            k: (r[k].isoformat() + "Z" if r[k] else None) for k in ("last_release", "next_release")
+        }
+        for r in rows.iter_rows(named=True)
+    }
+
+
+def record_health(
+    wh: Warehouse, source: str, run: str, boards: dict[str, tuple[str, int, str | None]]
+) -> None:
+    """marts.source_health rows (board → status, rows, error), so a failing BLS feed raises an alert."""
+    if not boards:
+        return
+    names = sorted(boards)
+    frame = pl.DataFrame(
+        {
+            "source": [source] * len(names),
+            "board": names,
+            "run": [run] * len(names),
+            "status": [boards[b][0] for b in names],
+            "rows": [boards[b][1] for b in names],
+            "error": [boards[b][2] for b in names],
+        },
+        schema_overrides={"error": pl.String, "rows": pl.Int64},
+    )
+    wh.upsert("marts.source_health", frame, ["source", "board", "run"])

@@ -132,6 +132,16 @@ def test_first_ingest_loads_every_part(bls: Bls, settings: Settings, warehouse: 
     ds = warehouse.query("SELECT * FROM projections WHERE soc_code = '15-2051'").row(0, named=True)
     assert (ds["edition"], ds["employment_base"], ds["openings_annual"]) == ("2024-34", 245_900.0, 23_400.0)
     assert warehouse.scalar("SELECT count(*) FROM raw.fetches WHERE source = 'bls'") == 5  # 1 API + 4 files
+    assert settings.http.contact in bls.requests_to(API_PATH)[0].headers["User-Agent"]
+    health = warehouse.query(
+        "SELECT board, status, rows FROM source_health WHERE source = 'bls' ORDER BY board"
+    )
+    assert health["status"].unique().to_list() == ["ok"]
+    assert health["board"].to_list() == ["CALENDAR", "CES", "EP", "JOLTS", "OEWS"]
+    assert report.schedule["CES"] == {
+        "last_release": "2026-01-09T13:30:00Z",
+        "next_release": "2026-08-07T12:30:00Z",
+    }
     assert (
         warehouse.scalar("SELECT queries FROM raw.bls_query_budget WHERE day = ?", [bls_day(datetime.now())])
         == 1
@@ -221,6 +231,8 @@ def test_a_refused_or_unfinished_program_is_pulled_again(
     assert first.programs_pulled == ["EP"]  # the files came in; no API program settled
     assert "OEWS" not in first.programs_pulled  # its files loaded, its API series did not
     assert releases_due(settings, warehouse, AS_OF) == ["CES", "JOLTS", "OEWS"]
+    health = dict(warehouse.query("SELECT board, status FROM source_health WHERE source = 'bls'").rows())
+    assert health["CES"] == health["JOLTS"] == health["OEWS"] == "fetch_error"  # an alert, not a silent zero
 
 
 def test_run_share_of_the_daily_budget(bls: Bls, settings: Settings, warehouse: Warehouse) -> None:
@@ -263,10 +275,14 @@ def test_an_unparseable_file_is_quarantined(bls: Bls, settings: Settings, wareho
 
     assert "EP" not in report.programs_pulled and "CES" in report.programs_pulled
     held = warehouse.query("SELECT stage, board, reason, payload_refs FROM raw.quarantine").row(0, named=True)
-    assert (held["stage"], held["board"]) == ("parse", "projections")
+    assert (held["stage"], held["board"]) == ("parse", "EP")
     assert "not an .xlsx workbook" in held["reason"]
+    health = dict(warehouse.query("SELECT board, status FROM source_health WHERE source = 'bls'").rows())
+    assert health == {"CALENDAR": "ok", "CES": "ok", "EP": "parse_error", "JOLTS": "ok", "OEWS": "ok"}
     sha = json.loads(held["payload_refs"])[0]
-    assert warehouse.scalar("SELECT bytes FROM raw.payloads WHERE sha256 = ?", [sha]) == len(page)  # kept, not lost
+    assert warehouse.scalar("SELECT bytes FROM raw.payloads WHERE sha256 = ?", [sha]) == len(
+        page
+    )  # kept, not lost
 
 
 def test_measures_view_joins_observations_to_the_catalog(
@@ -296,3 +312,18 @@ def test_measures_view_joins_observations_to_the_catalog(
         "footnote_codes",
         "retrieved_at",
     ]
+
+
+def test_a_malformed_api_answer_is_quarantined(bls: Bls, settings: Settings, warehouse: Warehouse) -> None:
+    bad = {"status": "REQUEST_SUCCEEDED", "message": [], "Results": {"series": "none"}}
+    bls.server.route(API_PATH, Response(200, json.dumps(bad)))
+    report = ingest_bls(settings, warehouse, CARDS, AS_OF, force=True)
+
+    assert report.outcomes == {"malformed": 8}
+    held = warehouse.query("SELECT stage, board, reason, payload_refs FROM raw.quarantine").row(0, named=True)
+    assert (held["stage"], held["board"]) == ("parse", "api")
+    assert "Results.series` is not a list" in held["reason"]
+    sha = json.loads(held["payload_refs"])[0]
+    assert warehouse.scalar("SELECT count(*) FROM raw.payloads WHERE sha256 = ?", [sha]) == 1
+    health = dict(warehouse.query("SELECT board, status FROM source_health WHERE source = 'bls'").rows())
+    assert health["CES"] == "parse_error" and health["EP"] == "ok"
