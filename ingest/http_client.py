@@ -121,19 +121,22 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class _Pacer:
-    """Spaces requests to each host at least `interval` seconds apart, across threads."""
+    """Spaces requests to each host at least `interval` seconds apart, across threads.
+
+    The gap is measured from the previous request when the next one is made, so a longer interval
+    learnt in between (robots.txt's Crawl-delay) applies at once.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
 
     def wait(self, host: str, interval: float) -> None:
-        if interval <= 0:
-            return
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next.get(host, 0.0))
-            self._next[host] = slot + interval
+            last = self._last.get(host)
+            slot = now if last is None else max(now, last + interval)
+            self._last[host] = slot
         if slot > now:
             time.sleep(slot - now)
 

@@ -197,7 +197,8 @@ def load_json(fetch: Fetch) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        # Cut off: the parser ran out of text (or out of a string that never closed).
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise ParseError(
                 f"{fetch.url}: truncated JSON: body ends after {len(fetch.body or b'')} bytes ({exc.msg})"
             ) from exc

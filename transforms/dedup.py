@@ -40,7 +40,7 @@ def title_key_expr(title: pl.Expr) -> pl.Expr:
 
 def location_key_expr(location: pl.Expr) -> pl.Expr:
     """The first place named ("San Francisco, CA, US" -> "san francisco"; "Remote - US" -> "remote")."""
-    first = location.str.to_lowercase().str.split_exact(",", 1).struct.field("field_0")
+    first = location.str.to_lowercase().str.split(",").list.first()
     return (
         first.str.replace(r"\s+-\s+.*$|\s*[;/|(].*$", "")
         .str.replace_all(r"[^\p{L}\p{N}]+", " ")

@@ -35,7 +35,7 @@ def _toml(value: Any) -> str:
 
 def write_config(path: Path, server: LocalServer, sources: dict[str, dict[str, Any]], **http: Any) -> Path:
     """A laborwatch TOML: every named source at the local server (unless it gives its own base_url)."""
-    lines = ['[warehouse]', 'path = "data/warehouse.duckdb"', 'data_dir = "data"', "", "[http]"]
+    lines = ["[warehouse]", 'path = "data/warehouse.duckdb"', 'data_dir = "data"', "", "[http]"]
     lines += [f"{k} = {_toml(v)}" for k, v in {**FAST_HTTP, **http}.items()]
     for name, table in sources.items():
         lines += ["", f"[sources.{name}]"]

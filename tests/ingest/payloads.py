@@ -67,7 +67,15 @@ def greenhouse(jobs: list[Job], board: str = "exampleco") -> bytes:
             "first_published": _iso(job.posted),
             "content": html.escape(job.html),  # Greenhouse entity-escapes the description
             "departments": [{"id": 4001, "name": "Engineering", "child_ids": [], "parent_id": None}],
-            "offices": [{"id": 5001, "name": job.location, "location": job.location, "child_ids": [], "parent_id": None}],
+            "offices": [
+                {
+                    "id": 5001,
+                    "name": job.location,
+                    "location": job.location,
+                    "child_ids": [],
+                    "parent_id": None,
+                }
+            ],
         }
         if job.salary:
             item["pay_input_ranges"] = [
@@ -146,7 +154,11 @@ def ashby(jobs: list[Job], board: str = "ashco", unlisted: list[Job] | None = No
             "isRemote": job.remote,
             "workplaceType": "Remote" if job.remote else "OnSite",
             "address": {
-                "postalAddress": {"addressCountry": "United States", "addressRegion": "", "addressLocality": ""}
+                "postalAddress": {
+                    "addressCountry": "United States",
+                    "addressRegion": "",
+                    "addressLocality": "",
+                }
             },
             "jobUrl": f"https://jobs.ashbyhq.com/{board}/{job.id}",
             "applyUrl": f"https://jobs.ashbyhq.com/{board}/{job.id}/application",
@@ -168,7 +180,12 @@ def ashby(jobs: list[Job], board: str = "ashco", unlisted: list[Job] | None = No
                         "minValue": low,
                         "maxValue": high,
                     },
-                    {"compensationType": "EquityPercentage", "interval": "NONE", "minValue": 0.01, "maxValue": 0.05},
+                    {
+                        "compensationType": "EquityPercentage",
+                        "interval": "NONE",
+                        "minValue": 0.01,
+                        "maxValue": 0.05,
+                    },
                 ],
             }
         out.append(item)
@@ -203,7 +220,12 @@ def jsonld_posting(job: Job, page_url: str, identifier: bool = True) -> dict:
         posting["baseSalary"] = {
             "@type": "MonetaryAmount",
             "currency": "USD",
-            "value": {"@type": "QuantitativeValue", "minValue": job.salary[0], "maxValue": job.salary[1], "unitText": "YEAR"},
+            "value": {
+                "@type": "QuantitativeValue",
+                "minValue": job.salary[0],
+                "maxValue": job.salary[1],
+                "unitText": "YEAR",
+            },
         }
     return posting
 
@@ -220,7 +242,13 @@ def jsonld_page(blocks: list[str]) -> bytes:
 
 def hn_user(submitted: list[int]) -> bytes:
     return json.dumps(
-        {"about": "Monthly hiring threads.", "created": 1301599233, "id": "whoishiring", "karma": 1, "submitted": submitted}
+        {
+            "about": "Monthly hiring threads.",
+            "created": 1301599233,
+            "id": "whoishiring",
+            "karma": 1,
+            "submitted": submitted,
+        }
     ).encode()
 
 
@@ -242,17 +270,27 @@ def hn_story(item_id: int, title: str, kids: list[int]) -> bytes:
 
 def hn_comment(item_id: int, parent: int, text: str, **extra: object) -> bytes:
     return json.dumps(
-        {"by": "hiringmanager", "id": item_id, "parent": parent, "text": text, "time": 1772384400, "type": "comment", **extra}
+        {
+            "by": "hiringmanager",
+            "id": item_id,
+            "parent": parent,
+            "text": text,
+            "time": 1772384400,
+            "type": "comment",
+            **extra,
+        }
     ).encode()
 
 
 def hn_job_text(job: Job, workplace: str = "ONSITE", pay: str = "") -> str:
-    header = f"{html.escape(job.company)} | {html.escape(job.title)} | {html.escape(job.location)} | {workplace}"
+    header = (
+        f"{html.escape(job.company)} | {html.escape(job.title)} | {html.escape(job.location)} | {workplace}"
+    )
     if pay:
         header += f" | {pay}"
     body = (
         "<p>We&#x27;re a 40-person team. You will deploy models to production, build the evaluation harness"
-        " and monitor them.<p>Apply: <a href=\"https:&#x2F;&#x2F;example.com&#x2F;jobs\" rel=\"nofollow\">"
+        ' and monitor them.<p>Apply: <a href="https:&#x2F;&#x2F;example.com&#x2F;jobs" rel="nofollow">'
         "https:&#x2F;&#x2F;example.com&#x2F;jobs</a>"
     )
     return header + body
