@@ -516,7 +516,7 @@ class HackerNews:
             if item_id == hiring:
                 kids = [self._comment_id(index, p) for p in postings]
                 # a few deleted comments, as in every real thread
-                kids += [hiring + 50 + k for k in range(len(postings) // 25)]
+                kids += [hiring + 50 + k for k in range(1 + len(postings) // 25)]
                 order = _stable_rng("hn-order", hiring, len(kids))
                 order.shuffle(kids)
                 return {
