@@ -1,43 +1,139 @@
-"""Classify postings: role/SOC, seniority, responsibility tags, salary and remote (DESIGN §3.2)."""
+"""Classify postings (DESIGN §3.2): role/SOC, seniority, responsibility tags, salary and remote.
+
+The pipeline, all whole-column Polars expressions:
+
+    description_html | description_text
+      -> posting_text      (transforms.text: structure-keeping HTML to text, normalization)
+      -> in_scope_text     (transforms.scope: company/optional sections, optional sentences, negation)
+      -> duty_text         (transforms.scope: company-voice sentences removed)
+      -> tags              (transforms.tags, also reading the title)
+    title -> role_id, soc_code (transforms.role_match, the role cards)
+    title + texts -> seniority (transforms.seniority)
+    location + text -> remote; text -> salary_* (transforms.salary), only where the source left nulls
+
+`CLASSIFIER_VERSION` is a short semver plus a hash of every rule table, so any rule change gives a
+new version and stored postings can be re-classified and compared
+(laborwatch.classify_cmd.reclassify_report).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import polars as pl
 
-from transforms.role_card import RoleCard
+from transforms import role_match, salary, scope, seniority, tags, text
+from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
+from transforms.salary import remote_from_posting, salary_from_text
+from transforms.scope import duty_text, in_scope_text
 from transforms.seniority import seniority_expr
 from transforms.tags import PRODUCTION_TAGS, tags_expr
-from transforms.text import html_to_text
+from transforms.text import posting_text
 
-CLASSIFIER_VERSION = "0.1.0"
+RULES_SEMVER = "1.0.0"
 
 
-def classify_postings(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:
-    """All input columns plus role_id, soc_code, seniority, tags, production_ownership, routine_only."""
+def _rules_fingerprint() -> str:
+    tables = {
+        "html": [(s.pattern, s.replacement) for s in text.HTML_STEPS],
+        "normalize": [text.NORMALIZE_FROM, text.NORMALIZE_TO],
+        "whitespace": [(s.pattern, s.replacement) for s in text.WHITESPACE_STEPS],
+        "scope": [(s.pattern, s.replacement) for s in scope.SCOPE_STEPS + scope.MARKETING_STEPS],
+        "tags": [tags.TAG_PATTERNS, tags.NOT_DUTY_PATTERNS],
+        "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
+        "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
+        "salary": [salary.SALARY_PATTERN, salary.SALARY_SUFFIX_PATTERN, salary.ONSITE_TEXT, salary.REMOTE_TEXT],
+    }
+    blob = json.dumps(tables, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+
+CLASSIFIER_VERSION = f"{RULES_SEMVER}+{_rules_fingerprint()}"
+
+LABEL_COLUMNS = (
+    "role_id",
+    "soc_code",
+    "seniority",
+    "tags",
+    "production_ownership",
+    "routine_only",
+    "classifier_version",
+)
+_OPTIONAL_INPUTS: dict[str, pl.DataType] = {
+    "description_html": pl.String(),
+    "description_text": pl.String(),
+    "company": pl.String(),
+    "location": pl.String(),
+    "remote": pl.Boolean(),
+    "salary_min": pl.Float64(),
+    "salary_max": pl.Float64(),
+    "salary_currency": pl.String(),
+    "salary_interval": pl.String(),
+}
+# Working columns, dropped before returning.
+_TEXT, _SCOPED, _DUTY, _SALARY = "__text", "__scoped", "__duty", "__salary"
+
+
+def _check_card_patterns(cards: Sequence[RoleCard]) -> None:
+    """Card patterns are validated with Python `re`; Polars runs them with Rust regex, so check here."""
+    for card in cards:
+        for pattern in card.title_patterns + card.exclude_patterns:
+            try:
+                pl.select(pl.lit("x").str.contains("(?i)" + pattern))
+            except pl.exceptions.ComputeError as exc:
+                raise RoleCardError(
+                    f"{card.origin}: pattern {pattern!r} is not supported by the classifier's regex engine: {exc}"
+                ) from exc
+
+
+def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) -> pl.LazyFrame:
+    """The classification as a LazyFrame (for callers that stream or add more work before collecting)."""
+    _check_card_patterns(cards)
     lf = df.lazy()
     names = lf.collect_schema().names()
-    for col in ("description_html", "description_text", "remote"):
-        if col not in names:
-            lf = lf.with_columns(pl.lit(None, dtype=pl.Boolean if col == "remote" else pl.String).alias(col))
-    text = pl.coalesce(html_to_text(pl.col("description_html")), pl.col("description_text")).fill_null("")
+    if "title" not in names:
+        raise ValueError("classify_postings needs a 'title' column")
+    missing = [pl.lit(None, dtype=dtype).alias(col) for col, dtype in _OPTIONAL_INPUTS.items() if col not in names]
+    if missing:
+        lf = lf.with_columns(missing)
     title = pl.col("title").fill_null("")
+    company = pl.col("company")
     role, soc = role_exprs(title, cards)
+    lf = lf.with_columns(posting_text(pl.col("description_html"), pl.col("description_text")).alias(_TEXT))
+    lf = lf.with_columns(in_scope_text(pl.col(_TEXT)).alias(_SCOPED))
+    lf = lf.with_columns(duty_text(pl.col(_SCOPED), company).alias(_DUTY), salary_from_text(pl.col(_TEXT)).alias(_SALARY))
+    has_salary = pl.col("salary_min").is_not_null() | pl.col("salary_max").is_not_null()
+    salary_fill = [
+        pl.when(has_salary).then(pl.col(field)).otherwise(pl.col(_SALARY).struct.field(field)).alias(field)
+        for field in ("salary_min", "salary_max", "salary_currency", "salary_interval")
+    ]
     lf = lf.with_columns(
         role.alias("role_id"),
         soc.alias("soc_code"),
-        seniority_expr(title, text).alias("seniority"),
-        tags_expr(text).alias("tags"),
+        seniority_expr(title, pl.col(_TEXT), pl.col(_SCOPED)).alias("seniority"),
+        tags_expr(pl.col(_DUTY), title).alias("tags"),
+        pl.coalesce(pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_TEXT))).alias(
+            "remote"
+        ),
+        *salary_fill,
     )
-    prod = pl.lit(False)
-    for tag in PRODUCTION_TAGS:
-        prod = prod | pl.col("tags").list.contains(tag)
-    lf = lf.with_columns(production_ownership=prod).with_columns(
+    production = pl.col("tags").list.set_intersection(pl.lit(list(PRODUCTION_TAGS))).list.len() > 0
+    lf = lf.with_columns(production_ownership=production).with_columns(
         routine_only=pl.col("tags").list.contains("routine_adaptation")
         & ~pl.col("production_ownership")
         & ~pl.col("tags").list.contains("research"),
         classifier_version=pl.lit(CLASSIFIER_VERSION),
     )
-    return lf.collect()
+    return lf.drop(_TEXT, _SCOPED, _DUTY, _SALARY)
+
+
+def classify_postings(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:
+    """All input columns plus role_id, soc_code, seniority, tags, production_ownership, routine_only
+    and classifier_version; salary_* and remote filled from the text where the input has nulls.
+
+    Runs on Polars' streaming engine so both cores share the work and memory stays near the input size.
+    """
+    return classify_lazy(df, cards).collect(engine="streaming")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 COMPONENTS = ("automation_resistance", "structural_moat", "demand")
@@ -29,9 +30,53 @@ _SCHEMA: dict[str, Any] = {
         "min_n": int,
         "comparison_weeks": int,
         "z": (int, float),
+        "baseline_start": (str, date),
     },
     "triggers": None,
     "adjustments": None,
+}
+
+# The outlook rules a card may leave out, with the values documented in docs/signals.md. The shipped
+# cards spell every one out; these keep a new card short.
+STATE_DEFAULTS: dict[str, Any] = {
+    "comparison_weeks": 4,  # trailing window of new postings, and the baseline's length
+    "enter_weeks": 2,  # consecutive weeks a trigger must hold before it counts
+    "exit_weeks": 3,  # consecutive weeks without it before it stops counting
+    "min_n": 30,  # postings behind a share, in the current and the baseline window
+    "z": 2.576,  # two-sided 99 %: the bar for "distinguishable from the baseline"
+}
+
+# Trigger thresholds (DESIGN §1); a share change is in share points (0.08 = 8 points).
+TRIGGER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "weakening": {
+        "description": "Entry share of new postings falls while senior volume holds.",
+        "entry_share_fall": 0.08,
+        "senior_hold": 90.0,
+    },
+    "strengthening": {
+        "description": "Production-ownership share rises and employer breadth rises or concentration falls.",
+        "production_rise": 0.10,
+        "entry_production_rise": 0.15,
+        "top5_fall": 0.08,
+        "employers_rise": 0.20,
+    },
+    "mixed_review": {
+        "description": "Research work holds while routine model-adaptation work compresses.",
+        "routine_share_fall": 0.10,
+        "research_hold": 90.0,
+        "research_min": 10,
+    },
+}
+
+_ADJUSTMENT_KEYS: dict[str, Any] = {
+    "component": str,
+    "signal": str,
+    "reference": (int, float, str),
+    "points_per_unit": (int, float),
+    "max_points": (int, float),
+    "deadband": (int, float),
+    "min_n": int,
+    "why": str,
 }
 
 
@@ -43,6 +88,37 @@ class RoleCardError(ValueError):
 class Component:
     baseline: float
     max: float
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One bounded score adjustment: component += clamp(points_per_unit * credited shift, ±max_points).
+
+    `reference` is a number or "baseline" (the signal's value in the role's comparison window).
+    The credited shift is the part of (value - reference) beyond the statistical margin (the
+    interval bound nearest the reference) or, for signals without an interval, beyond `deadband`.
+    """
+
+    component: str
+    signal: str
+    reference: float | str
+    points_per_unit: float
+    max_points: float
+    deadband: float = 0.0
+    min_n: int | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class StateRules:
+    """The [states] table with defaults filled in."""
+
+    comparison_weeks: int
+    enter_weeks: int
+    exit_weeks: int
+    min_n: int
+    z: float
+    baseline_start: date | None
 
 
 @dataclass(frozen=True)
@@ -58,12 +134,31 @@ class RoleCard:
     score_change_threshold: float
     states: dict[str, float] = field(default_factory=dict)
     triggers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    adjustments: tuple[dict[str, Any], ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
     origin: str = "<memory>"
 
     @property
     def baseline_total(self) -> float:
         return sum(c.baseline for c in self.components.values())
+
+    @property
+    def rules(self) -> StateRules:
+        merged = {**STATE_DEFAULTS, **self.states}
+        start = merged.get("baseline_start")
+        if isinstance(start, str):
+            start = date.fromisoformat(start)
+        return StateRules(
+            comparison_weeks=int(merged["comparison_weeks"]),
+            enter_weeks=int(merged["enter_weeks"]),
+            exit_weeks=int(merged["exit_weeks"]),
+            min_n=int(merged["min_n"]),
+            z=float(merged["z"]),
+            baseline_start=start,
+        )
+
+    def trigger(self, name: str) -> dict[str, Any]:
+        """The thresholds of trigger `name`: the card's values over the defaults."""
+        return {**TRIGGER_DEFAULTS[name], **self.triggers.get(name, {})}
 
 
 def _check_keys(data: dict[str, Any], schema: dict[str, Any], origin: str, prefix: str = "") -> None:
@@ -93,7 +188,9 @@ def _compile_all(patterns: list[str], key: str, origin: str) -> tuple[str, ...]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise RoleCardError(f"{origin}: '{key}' pattern {pattern!r} is not a regular expression: {exc}")
+            raise RoleCardError(
+                f"{origin}: '{key}' pattern {pattern!r} is not a regular expression: {exc}"
+            ) from exc
     return tuple(patterns)
 
 
@@ -134,8 +231,15 @@ def parse_role_card(data: dict[str, Any], origin: str = "<memory>") -> RoleCard:
         raise RoleCardError(f"{origin}: 'alerts.score_change' {threshold:g} is outside (0, 100]")
     states = dict(data.get("states", {}))
     for key, value in states.items():
-        if value <= 0:
+        if key == "baseline_start":
+            states[key] = _iso_date(value, origin)
+        elif value <= 0:
             raise RoleCardError(f"{origin}: 'states.{key}' must be positive, got {value}")
+    triggers = _parse_triggers(data.get("triggers", {}), origin)
+    adjustments = tuple(
+        _parse_adjustment(raw, components, f"{origin}: 'adjustments[{i}]'")
+        for i, raw in enumerate(data.get("adjustments", []))
+    )
     return RoleCard(
         id=role_id,
         title=_require(data, "title", origin),
@@ -149,7 +253,87 @@ def parse_role_card(data: dict[str, Any], origin: str = "<memory>") -> RoleCard:
         components=components,
         score_change_threshold=threshold,
         states=states,
-        triggers=dict(data.get("triggers", {})),
-        adjustments=tuple(data.get("adjustments", [])),
+        triggers=triggers,
+        adjustments=adjustments,
         origin=origin,
+    )
+
+
+def _iso_date(value: Any, origin: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise RoleCardError(f"{origin}: 'states.baseline_start' {value!r} is not an ISO date") from exc
+
+
+def _parse_triggers(raw: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """Known trigger names only, each key known and of the default's type, thresholds positive."""
+    if not isinstance(raw, dict):
+        raise RoleCardError(f"{origin}: 'triggers' must be a table")
+    triggers: dict[str, dict[str, Any]] = {}
+    for name, table in raw.items():
+        if name not in TRIGGER_DEFAULTS:
+            raise RoleCardError(
+                f"{origin}: unknown trigger 'triggers.{name}' (allowed: {', '.join(TRIGGER_DEFAULTS)})"
+            )
+        if not isinstance(table, dict):
+            raise RoleCardError(f"{origin}: 'triggers.{name}' must be a table")
+        defaults = TRIGGER_DEFAULTS[name]
+        for key, value in table.items():
+            path = f"triggers.{name}.{key}"
+            if key not in defaults:
+                raise RoleCardError(
+                    f"{origin}: unknown key '{path}' (allowed: {', '.join(sorted(defaults))})"
+                )
+            if key == "description":
+                if not isinstance(value, str):
+                    raise RoleCardError(f"{origin}: '{path}' must be text")
+            elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise RoleCardError(f"{origin}: '{path}' must be a positive number, got {value!r}")
+        triggers[name] = dict(table)
+    return triggers
+
+
+def _parse_adjustment(raw: Any, components: dict[str, Component], where: str) -> Adjustment:
+    from transforms.signals import SIGNALS  # the signal catalogue lives with the signals
+
+    if not isinstance(raw, dict):
+        raise RoleCardError(f"{where} must be a table")
+    for key, value in raw.items():
+        expected = _ADJUSTMENT_KEYS.get(key)
+        if expected is None:
+            raise RoleCardError(
+                f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(_ADJUSTMENT_KEYS))})"
+            )
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise RoleCardError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+    for key in ("component", "signal", "points_per_unit", "max_points"):
+        if key not in raw:
+            raise RoleCardError(f"{where}: missing required key '{key}'")
+    if raw["component"] not in components:
+        raise RoleCardError(
+            f"{where}: 'component' {raw['component']!r} is not one of {', '.join(COMPONENTS)}"
+        )
+    if raw["signal"] not in SIGNALS:
+        raise RoleCardError(f"{where}: 'signal' {raw['signal']!r} is not a watch signal")
+    reference = raw.get("reference", "baseline")
+    if isinstance(reference, str) and reference != "baseline":
+        raise RoleCardError(f"{where}: 'reference' must be a number or \"baseline\", got {reference!r}")
+    if raw["points_per_unit"] == 0:
+        raise RoleCardError(f"{where}: 'points_per_unit' must not be 0")
+    if not 0 < raw["max_points"] <= components[raw["component"]].max:
+        raise RoleCardError(f"{where}: 'max_points' must be in (0, the component's max]")
+    if raw.get("deadband", 0) < 0 or raw.get("min_n", 1) < 1:
+        raise RoleCardError(f"{where}: 'deadband' must be >= 0 and 'min_n' >= 1")
+    return Adjustment(
+        component=raw["component"],
+        signal=raw["signal"],
+        reference=reference if isinstance(reference, str) else float(reference),
+        points_per_unit=float(raw["points_per_unit"]),
+        max_points=float(raw["max_points"]),
+        deadband=float(raw.get("deadband", 0.0)),
+        min_n=raw.get("min_n"),
+        why=raw.get("why", ""),
     )

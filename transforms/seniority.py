@@ -1,31 +1,169 @@
-"""Seniority from title words and years-of-experience statements (DESIGN §3.2)."""
+"""Seniority (DESIGN §3.2): title words first, then the posting's own statements, then years.
+
+Order of evidence:
+1. Title words: intern (intern, co-op, working student); lead (staff, principal, lead, manager,
+   director, head, VP, chief, distinguished, fellow, L6+/E6+); senior ("Senior", "Sr.", III, IV,
+   L5/E5); mid (II, "mid-level", L4/E4); entry (junior, "Jr.", associate, graduate, new grad,
+   entry-level, early career, I, L3/E3, postdoc, apprentice).
+2. An untitled posting that calls itself an internship is intern; one that invites new grads or
+   says entry-level / early career / "no experience required" is entry.
+3. Years of experience asked (the largest lower bound stated: "3+", "3-5", "at least three",
+   "five or more years", "2 years of experience"): 5+ senior, 2-4 mid, 0-1 entry.
+4. Nothing: mid.
+Years stated only as optional ("7 years is a plus") do not count: they are read from the
+in-scope text (transforms.scope).
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
-_INTERN = r"(?i)\bintern(?:ship)?\b|\bco-?op\b|\bapprentice"
-_LEAD = r"(?i)\bstaff\b|\bprincipal\b|\blead\b|\bmanager\b|\bdirector\b|\bhead of\b|\bhead\b|\bvp\b|\bvice president\b|\bchief\b|\bdistinguished\b|\bfellow\b|\bl[67]\b"
-_SENIOR = r"(?i)\bsenior\b|\bsr\.?\b|\biii\b|\biv\b|\bl5\b|\blevel (?:3|iii)\b"
-_ENTRY = r"(?i)\bjunior\b|\bjr\.?\b|\bentry[- ]level\b|\bnew grad|\bgraduate\b|\bassociate\b|\bi\b|\bl3\b|\blevel (?:1|i)\b"
-_MID = r"(?i)\bii\b|\bl4\b|\bmid[- ]level\b|\blevel (?:2|ii)\b"
-_YEARS = r"(?i)(\d{1,2})\s*(?:\+|plus)?\s*(?:-|–|to)?\s*(?:\d{1,2})?\s*\+?\s*(?:years|yrs)"
+from transforms.rewrite import words
+
+SENIORITY_LEVELS = ("intern", "entry", "mid", "senior", "lead")
+
+TITLE_WORDS: dict[str, tuple[str, ...]] = {
+    "intern": (r"intern", r"interns", r"internship", r"co-?op", r"working student", r"werkstudent", r"stagiaire"),
+    "lead": (
+        r"staff",
+        r"principal",
+        r"lead",
+        r"leader",
+        r"manager",
+        r"mgr",
+        r"director",
+        r"head",
+        r"vp",
+        r"svp",
+        r"evp",
+        r"vice president",
+        r"chief",
+        r"cto",
+        r"distinguished",
+        r"[le](?:[6-9]|10)",
+    ),
+    "senior": (r"senior", r"sr\.?", r"snr", r"iii", r"iv", r"[le]5", r"level (?:3|iii|iv)"),
+    "mid": (r"ii", r"mid", r"mid-level", r"mid level", r"intermediate", r"[le]4", r"level (?:2|ii)"),
+    "entry": (
+        r"junior",
+        r"jr\.?",
+        r"associate",
+        r"graduate",
+        r"grad",
+        r"new grad",
+        r"new graduate",
+        r"entry",
+        r"entry-level",
+        r"early[- ]career",
+        r"university",
+        r"campus",
+        r"i",
+        r"[le]3",
+        r"level (?:1|i)",
+        r"apprentice",
+        r"trainee",
+        r"postdoc",
+        r"postdoctoral",
+        r"post-doctoral",
+        r"residency",
+        r"resident",
+    ),
+}
+TITLE_PATTERNS: dict[str, str] = {level: "(?i)" + words(p) + r"(?:\b|$)" for level, p in TITLE_WORDS.items()}
+
+TEXT_INTERN = (
+    "(?i)"
+    + words(
+        (
+            r"(?:this|the|our|paid|summer|fall|spring|winter|\d{1,2}-week|\d{1,2}-month|research) internship",
+            r"internship (?:program|programme|position|opportunity|role|term|overview|description|details|period|project)",
+            r"co-?op (?:term|student|students|position|program|placement)",
+            r"interns (?:will|at|on|work|own|get)",
+        )
+    )
+    + r"\b"
+)
+TEXT_ENTRY = (
+    "(?i)"
+    + words(
+        (
+            r"new grads?",
+            r"new graduates?",
+            r"recent grads?",
+            r"recent graduates?",
+            r"recent (?:phd|ms|bs|college|university) graduates?",
+            r"university graduates?",
+            r"college graduates?",
+            r"graduating (?:in|between|by)",
+            r"out of college",
+            r"entry[- ]level",
+            r"early[- ]career",
+            r"no (?:prior |previous )?(?:professional |industry |work |ml |relevant )?experience (?:is )?(?:required|needed|necessary)",
+            r"graduate (?:program|programme|scheme)",
+        )
+    )
+    + r"\b"
+)
+
+_NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+_YEARS_WORD = r"(?:years?|yrs?)\b"
+YEARS_PATTERN = (
+    "(?i)"
+    # "3+ years", "3-5 years", "3 to 5 years", "five or more years"
+    rf"\b{_NUMBER}\s*(?:\+|plus\b|(?:-|to)\s*{_NUMBER}\b\s*\+?|or more\b)\s*{_YEARS_WORD}"
+    # "at least 3 years", "minimum of three years", "over 5 years"
+    rf"|\b(?:at least|minimum(?: of)?|min\.?|more than|over|a minimum of)\s+{_NUMBER}\s*\+?\s*{_YEARS_WORD}"
+    # "2 years of experience", "two years' professional experience"
+    rf"|\b{_NUMBER}\s*{_YEARS_WORD}'?[^.;\n\d]{{0,60}}?\bexp"
+    # "less than 2 years", "up to 2 years": entry
+    rf"|\b(?:less than|fewer than|under|up to)\s+{_NUMBER}\s*{_YEARS_WORD}"
+)
+_WORD_NUMBERS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+}
+_UPPER_BOUND_ONLY = r"(?i)^(?:less than|fewer than|under|up to)\b"
 
 
-def seniority_expr(title: pl.Expr, text: pl.Expr) -> pl.Expr:
-    """One of intern|entry|mid|senior|lead; title words outrank years, no evidence means mid."""
-    years = text.str.extract(_YEARS, 1).cast(pl.Int32, strict=False)
+def years_asked(text: pl.Expr) -> pl.Expr:
+    """The largest lower bound of the years-of-experience statements in `text` (null: none)."""
+    statements = text.str.extract_all(YEARS_PATTERN)
+    first_number = (
+        pl.element()
+        .str.to_lowercase()
+        .str.replace_many(list(_WORD_NUMBERS), list(_WORD_NUMBERS.values()))
+        .str.extract(r"(\d{1,2})", 1)
+        .cast(pl.Int32)
+    )
+    lower_bound = pl.when(pl.element().str.contains(_UPPER_BOUND_ONLY)).then(pl.lit(0, pl.Int32)).otherwise(
+        first_number
+    )
+    return statements.list.eval(lower_bound).list.max()
+
+
+def seniority_expr(title: pl.Expr, structured: pl.Expr, in_scope: pl.Expr) -> pl.Expr:
+    """intern|entry|mid|senior|lead from the title, the posting text and the years it asks."""
+    years = years_asked(in_scope)
+    expr = pl.when(title.str.contains(TITLE_PATTERNS["intern"])).then(pl.lit("intern"))
+    for level in ("lead", "senior", "mid", "entry"):
+        expr = expr.when(title.str.contains(TITLE_PATTERNS[level])).then(pl.lit(level))
     return (
-        pl.when(title.str.contains(_INTERN))
+        expr.when(in_scope.str.contains(TEXT_INTERN))
         .then(pl.lit("intern"))
-        .when(title.str.contains(_LEAD))
-        .then(pl.lit("lead"))
-        .when(title.str.contains(_SENIOR))
-        .then(pl.lit("senior"))
-        .when(title.str.contains(_ENTRY))
+        .when(structured.str.contains(TEXT_ENTRY))
         .then(pl.lit("entry"))
-        .when(title.str.contains(_MID))
-        .then(pl.lit("mid"))
         .when(years >= 5)
         .then(pl.lit("senior"))
         .when(years >= 2)

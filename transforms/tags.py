@@ -1,8 +1,34 @@
-"""Responsibility tags: what the posting asks the hire to do (DESIGN §3.2)."""
+"""Responsibility tags (DESIGN §3.2) from the duty text and the title.
+
+Each tag is a broad list of real-world phrasings, matched case-insensitively at word starts on
+`transforms.scope.duty_text` (company sections, optional items, negated clauses and marketing
+already removed) and on the title ("ML Engineer, Model Evaluation" names its duty). A few words
+are ambiguous on their own ("monitor" a campaign, "research" prototypes); those tags also carry a
+list of non-duty contexts, and a posting gets the tag only when it has more tag phrases than
+non-duty ones.
+
+Tag definitions used for the rules and for labelling the development set:
+- deployment: putting models or software into production and running that path (ship, deploy,
+  serve, release, roll out, CI/CD, inference services, containerize, productionize).
+- evaluation: measuring whether a model or system works (eval harnesses, benchmarks, metrics,
+  offline/online experiments, A/B tests, backtests, validation of models, error analysis, red teaming).
+- monitoring: watching deployed systems over time (monitoring, alerting, observability, drift,
+  dashboards of production health, SLOs).
+- data_quality: keeping data fit for use (validation, cleaning, label quality, deduplication,
+  data contracts, lineage, curation).
+- failure_response: responding when things break (on-call, incidents, postmortems, root cause,
+  rollback, troubleshooting production issues).
+- routine_adaptation: adapting available models (fine-tuning, prompt engineering, LLM API
+  integration, retrieval wiring, baselines, off-the-shelf/pretrained models).
+- research: creating new methods (conduct research, publish, novel algorithms, papers, research
+  agendas, top venues).
+"""
 
 from __future__ import annotations
 
 import polars as pl
+
+from transforms.rewrite import words
 
 TAGS = (
     "data_quality",
@@ -15,23 +41,366 @@ TAGS = (
 )
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-PHRASES: dict[str, list[str]] = {
-    "deployment": ["deploy", "to production", "into production", "serving", "inference service", "ci/cd"],
-    "evaluation": ["evaluat", "eval harness", "benchmark", "a/b test", "offline metrics"],
-    "monitoring": ["monitor", "observability", "alerting", "drift"],
-    "data_quality": ["data quality", "data validation", "data contracts", "label quality"],
-    "failure_response": ["on-call", "on call", "incident", "postmortem", "post-mortem", "root cause"],
-    "routine_adaptation": ["fine-tun", "fine tun", "finetun", "prompt engineering", "openai api", "baseline"],
-    "research": ["research", "publish", "neurips", "icml", "iclr", "novel algorithm"],
+_W = r"[\w'/-]+"  # one word, hyphenated or not
+_GAP = rf"(?:{_W} ){{0,3}}?"  # up to three words in between
+_GAP6 = rf"(?:{_W} ){{0,6}}?"
+
+PHRASES: dict[str, tuple[str, ...]] = {
+    "deployment": (
+        r"deploy",
+        r"redeploy",
+        r"productioni[sz]",
+        r"production[- ]ready",
+        r"production deployment",
+        r"production endpoint",
+        rf"(?:to|into|onto) (?:the )?prod(?:uction)?\b",
+        r"live in production",
+        r"go(?:es|ing)? live",
+        r"go-live",
+        rf"ship(?:s|ped|ping)? {_GAP}(?:models?|features?|code|changes|updates|improvements|versions?|releases?|systems?|services?|products?|it|them|the winners|winners|ranking|classifiers?|pipelines?)\b",
+        r"shipped (?:ml|models?|services?|systems?|products?|features?|code)",
+        rf"(?:model|inference|online|real-time|realtime|ml|llm) serving",
+        r"serving (?:stack|layer|infrastructure|infra|platform|systems?|cluster|path|fleet|latency|engine)",
+        r"serve (?:models?|predictions|traffic|requests|inference|llms?)",
+        r"served (?:at|to|in|online|behind|via)",
+        r"inference (?:service|services|server|servers|endpoints?|apis?|platform|stack|pipelines?|infrastructure|infra|fleet|runtime|optimi[sz]ation|engine|cluster)",
+        r"model (?:gateway|deployment|rollout|release|registry|packaging)",
+        r"ci/cd",
+        r"cicd",
+        r"continuous (?:deployment|delivery|integration)",
+        r"release (?:process|pipelines?|engineering|management|them|it|models?|new models?|to)",
+        rf"releas(?:e|es|ed|ing) {_GAP}models?",
+        r"roll(?:s|ed|ing)? (?:\w+ )?out",
+        r"rollouts?",
+        r"canary",
+        r"staged rollouts?",
+        r"feature flags?",
+        rf"launch(?:es|ed|ing)? {_GAP}(?:models?|classifiers?|them|it|features?)\b",
+        r"containeri[sz]",
+        r"package (?:models?|them)",
+        r"mlops",
+        r"ml ops",
+        r"llmops",
+        r"edge devices?",
+        r"on-device deployment",
+        r"from (?:notebooks?|prototypes?|research) to (?:production|prod)",
+        r"into (?:a )?(?:reliable )?deployed",
+        r"delivery to production",
+        r"paved road",
+    ),
+    "evaluation": (
+        r"evaluat",
+        r"evals?\b",
+        r"eval (?:harness|harnesses|suites?|sets?|datasets?|framework|pipelines?|infra|tooling)",
+        r"benchmark",
+        r"a/b",
+        r"ab tests?",
+        r"split tests?",
+        r"(?:online|offline|controlled|randomi[sz]ed|live|product|pricing|geo|marketplace|switchback|holdout) (?:experiments?|tests?|testing)",
+        r"experimentation",
+        r"experiment (?:design|designs|readouts?|results|analysis|platform)",
+        rf"(?:design|run|analy[sz]e|read out)\w* {_GAP}experiments? (?:on|to test|that|comparing)",
+        r"champion/challenger",
+        r"champion-challenger",
+        r"challenger models?",
+        r"shadow (?:deployments?|mode|tests?|testing|traffic)",
+        r"interleaving",
+        r"backtest",
+        r"back-test",
+        r"holdout",
+        r"hold-out",
+        r"held-out",
+        r"uplift",
+        r"causal inference",
+        r"quasi-experiment",
+        r"measur",
+        r"(?:offline|online|evaluation|eval|quality|accuracy|success|guardrail|relevance|ranking|business) metrics",
+        r"defin(?:e|es|ing) (?:the |success |quality )?metrics",
+        r"metrics frameworks?",
+        r"(?:model|offline|out-of-time|cross|clinical|statistical|independent) validation",
+        rf"validat(?:e|es|ed|ing|ion of) {_GAP}(?:models?|algorithms?|them|forecasts?|classifiers?|predictions|outputs|designs|results)\b",
+        rf"models? {_GAP}(?:is|are|get|gets) validated",
+        r"error analysis",
+        r"red[- ]team",
+        r"adversarial testing",
+        r"human (?:evaluation|rating|ratings|review|preference)",
+        r"llm-as-(?:a-)?judge",
+        r"grading (?:suite|rubric|pipeline)",
+        r"graders?",
+        rf"(?:rate|rating|score|scoring|grade|grading) {_GAP}(?:answers|outputs|responses|checkpoints|generations|completions)",
+        r"test sets?",
+        r"gold(?:en)?[- ](?:standard )?(?:test )?(?:sets?|datasets?|data)",
+        r"ground[- ]truth",
+        r"precision",
+        r"recall\b",
+        r"ndcg",
+        r"auc\b",
+        r"word[- ]error[- ]rate",
+        r"accuracy reports?",
+        rf"report(?:s|ing)? {_GAP}accuracy",
+        rf"(?:compar|assess)\w* {_GAP6}(?:against|versus|vs\.?|with) (?:the |our |a )?(?:incumbent|production|baseline|holdout|existing|champion|current|human|pathologist|clinical|editor|wet-lab|gold)",
+        rf"assess(?:es|ed|ing|ment|ments)? {_GAP}(?:models?|bias|fairness|quality|performance|robustness|safety)",
+        r"bias (?:assessments?|audits?|testing)",
+        r"fairness (?:testing|audits?|assessments?)",
+        r"regressions\b",
+        r"launch review",
+        r"release gates?",
+        r"quality bar",
+    ),
+    "monitoring": (
+        r"monitor",
+        r"observability",
+        r"alert(?:s|ing)?\b",
+        r"drift",
+        r"slos?\b",
+        r"slas?\b",
+        r"service level",
+        r"grafana",
+        r"datadog",
+        r"prometheus",
+        r"new relic",
+        r"arize",
+        r"whylabs",
+        r"fiddler",
+        r"langfuse",
+        r"monte carlo",
+        r"opentelemetry",
+        r"telemetry",
+        r"instrument(?:s|ed|ing|ation)?\b",
+        r"(?:model|system|service|platform|slo|health|monitoring|grafana|datadog|capacity|telemetry|ops|latency|drift|quality|reliability|performance) (?:health )?dashboards?",
+        rf"track(?:s|ed|ing)? {_GAP}(?:performance|drift|latency|health|errors?|anomalies|degradation|stability|uptime|cost)\b",
+        r"(?:performance|accuracy|health|metrics) (?:is |are )?tracked",
+        r"keep (?:an eye|tabs|watch) on",
+        rf"watch(?:es|ing)? (?:over )?{_GAP}(?:models?|accuracy|performance|metrics|services?|systems?|them|it|rules|health|pipelines?|predictions|for)\b",
+        r"(?:model|recommendation|platform|system|service|pipeline|data) health",
+        r"health checks?",
+        r"degrad",
+        r"performance decay",
+        r"post-deployment",
+        r"population stability",
+        r"psi\b",
+        r"freshness",
+        r"uptime",
+        r"anomaly alerts?",
+        r"tells? (?:us|\w+) when (?:it|a model|the model|models|predictions)",
+    ),
+    "data_quality": (
+        r"data quality",
+        r"data-quality",
+        r"quality of (?:the |our )?(?:\w+ )?(?:data|datasets?|labels?|training data|annotations)",
+        r"data validation",
+        r"validation (?:checks?|rules?|tests?)",
+        rf"validat(?:e|es|ed|ing|ion of) {_GAP}(?:data|datasets?|feeds?|inputs?|labels?|records|schemas?|sources?|pipelines?)\b",
+        r"schema (?:checks?|validation|enforcement|tests?)",
+        r"data (?:contracts?|integrity|cleaning|cleansing|hygiene|observability|profiling|reconciliation|audits?|checks?|issues|anomalies|tests?|verification|curation|stewards?|stewardship|lineage|governance|errors)",
+        r"lineage",
+        rf"clean(?:s|ed|ing)?(?: up| and \w+)? {_GAP}(?:data|datasets?|labels?|records|imagery|images|catalog(?:ue)?|feeds?)\b",
+        r"data cleaning",
+        rf"label(?:s|led|ed|ling|ing)? {_GAP}(?:consisten\w*|quality|errors?|noise|accuracy|audits?|guidelines|mistakes)",
+        r"(?:consistency|quality|accuracy|correctness) of (?:the |our )?(?:labels|annotations)",
+        r"(?:annotation|labell?ing|rater|annotator) (?:qa|quality|guidelines|mistakes|errors|consistency)",
+        r"mislabel",
+        r"relabel",
+        r"inter-(?:annotator|rater) agreement",
+        r"adjudicat",
+        rf"check(?:s|ing)? {_GAP}(?:labels?|data|inputs?)\b",
+        rf"audit(?:s|ed|ing)? {_GAP}(?:datasets?|data|labels?|rater|raters|annotations|quality|logging)\b",
+        r"low-quality",
+        r"high-quality (?:data|training|datasets?|labels?|annotations)",
+        rf"curat(?:e|es|ed|ing|ion) {_GAP}(?:data|datasets?|imagery|images|labels?|training|examples|corpora|corpus)",
+        r"data curation",
+        rf"verif(?:y|ies|ied|ying|ication of) {_GAP}(?:data|labels?|datasets?)",
+        r"dedup",
+        r"de-dup",
+        r"duplicates",
+        r"(?:data )?leakage",
+        r"contamination",
+        rf"corrupt\w* {_GAP}data",
+        rf"bad {_GAP}(?:data|inputs?|batches|labels|records|episodes|rows)\b",
+        r"quarantin",
+        r"uniqueness",
+        r"completeness",
+        r"accepted values",
+        r"null checks?",
+        r"referential integrity",
+        r"great expectations",
+        r"reconcil",
+        r"sample ratio mismatch",
+        r"anomaly checks?",
+    ),
+    "failure_response": (
+        r"on[- ]call",
+        r"pager",
+        r"paged",
+        r"pagerduty",
+        r"incident (?:response|management|reviews?|retros?|retrospectives?|commander|handling|triage|postmortems?|process)",
+        r"(?:production|data|ai|ml|model|serving|security|platform|site|service|system|major|customer-facing|operational) incidents?",
+        rf"(?:respond|responding|response|responds) to {_GAP}(?:incidents|outages|escalations|failures|alerts|pages|issues|problems)",
+        rf"(?:log|triage|resolve|investigate|debug|manage|lead)\w* {_GAP}incidents?",
+        r"post-?mortems?",
+        r"retros\b",
+        r"root[- ]cause",
+        r"rca\b",
+        r"troubleshoot",
+        rf"debug\w* {_GAP}(?:production|issues|failures|incidents|outages|problems|errors|breakages)",
+        r"outages?",
+        r"escalation",
+        r"first responder",
+        r"rollbacks?",
+        r"roll(?:ing|ed|s)? (?:\w+ )?back",
+        rf"fix(?:es|ed|ing)? {_GAP}(?:failures|production issues|breakages|what breaks|outages|incidents)",
+        rf"(?:if|when) {_GAP}(?:fails?|failed|breaks?|broke|goes wrong|go wrong|misbehaves?)\b",
+        rf"(?:why|how) {_GAP}failed",
+        r"production (?:issues|failures|problems|bugs|support)",
+        rf"triag(?:e|es|ed|ing) {_GAP}(?:issues|bugs|incidents|alerts|failures|false|errors|escalations|regressions)",
+        rf"investigat(?:e|es|ed|ing) {_GAP}(?:alerts|incidents|failures|issues|spikes|outages|errors|false)",
+        r"restor(?:e|es|ed|ing) service",
+        r"runbooks?",
+        r"blameless",
+        r"failure (?:response|modes? analysis|analysis)",
+        r"sev[0-3]",
+    ),
+    "routine_adaptation": (
+        r"fine[- ]?tun",
+        r"prompt(?:s|ing|ed)?\b",
+        r"prompt[- ](?:engineering|design|templates?|chains?|versioning|based)",
+        r"few-shot",
+        r"in-context learning",
+        r"tool[- ]calling",
+        r"function calling",
+        r"tool use",
+        r"openai",
+        r"anthropic",
+        r"claude",
+        r"chatgpt",
+        r"gpt-?[345]",
+        r"gemini api",
+        r"bedrock",
+        r"vertex ai",
+        r"cohere",
+        r"llm (?:apis?|providers?|endpoints?)",
+        r"(?:hosted|commercial|third-party|proprietary) (?:llms?|models?|apis?)",
+        rf"(?:integrat|wir|connect|plug|hook)\w* {_GAP}(?:llms?|apis?|gpt|openai|anthropic|claude|language models?)\b",
+        rf"wir(?:e|es|ed|ing) {_GAP}models?",
+        r"rag\b",
+        r"retrieval[- ]augmented",
+        r"retrieval (?:layer|over|pipelines?)",
+        r"embedding search",
+        r"vector (?:databases?|search|stores?|dbs?)",
+        r"langchain",
+        r"llamaindex",
+        r"langgraph",
+        r"pre-?trained (?:\w+ )?(?:models?|classifiers?|checkpoints|networks|transformers)",
+        r"off-the-shelf",
+        r"hugging ?face",
+        r"open-source (?:llms?|models?|language models?)",
+        r"open(?:-weight)? (?:llms|models)",
+        r"lora\b",
+        r"qlora",
+        r"peft\b",
+        r"dreambooth",
+        r"adapter (?:tuning|layers)",
+        rf"adapt(?:s|ed|ing)? {_GAP}(?:models?|checkpoints?|llms?)\b",
+        r"transfer learning",
+        r"automl",
+        rf"(?:build|train|creat|develop|fit|get|establish|produc|set up|stand up)\w* {_GAP}baselines?\b",
+        r"baseline (?:models?|classifiers?) (?:with|using|in)",
+    ),
+    "research": (
+        r"(?:conduct|perform|do|doing|pursue|lead|leading|drive|original|independent|applied|fundamental|novel|basic|ml|ai|academic|cutting-edge|open|frontier|scientific|foundational|empirical) research",
+        r"research (?:agenda|directions?|projects?|problems?|questions?|papers?|publications?|experience|programs?|program|ideas|results|roles?|scientists?|scientist|engineers?|engineering|internships?|interns?|community|collaborations?|collaborators|into|on|in|novel|new|and production|reviews?|groups?|background|track record|contributions)\b",
+        r"research\w* new",
+        r"researcher\b",
+        r"publish",
+        r"publications?",
+        r"papers?\b",
+        r"co-author",
+        r"manuscripts?",
+        r"arxiv",
+        r"peer-reviewed",
+        r"journals?\b",
+        r"conferences?\b",
+        r"patents?",
+        r"neurips",
+        r"nips\b",
+        r"icml",
+        r"iclr",
+        r"cvpr",
+        r"iccv",
+        r"eccv",
+        r"emnlp",
+        r"naacl",
+        r"acl\b",
+        r"kdd\b",
+        r"recsys",
+        r"sigir",
+        r"aaai",
+        r"ijcai",
+        r"icra\b",
+        r"iros\b",
+        r"corl\b",
+        r"osdi",
+        r"sosp",
+        r"nsdi",
+        r"podc",
+        r"wsdm",
+        r"miccai",
+        r"interspeech",
+        r"icassp",
+        r"usenix",
+        r"top(?:-tier)? (?:venues|conferences|journals)",
+        rf"novel {_GAP}(?:algorithms?|methods?|approaches|architectures?|models?|techniques|representations|objectives|designs?|modeling|frameworks?|solutions)\b",
+        rf"new {_GAP}(?:algorithms?|methods?|approaches|architectures?|techniques|objectives|networks|representations|paradigms)\b",
+        r"invent",
+        r"(?:advance|advancing|push|pushing|beyond) the (?:state[- ]of[- ]the[- ]art|frontier|field)",
+        r"literature",
+        r"ablations?",
+        r"scaling (?:laws|experiments)",
+        r"interpretability research",
+        r"mechanistic interpretability",
+        r"theoretical",
+    ),
+}
+
+# Contexts where an ambiguous word is not the duty: counted against the tag's matches.
+NOT_DUTY: dict[str, tuple[str, ...]] = {
+    "monitoring": (
+        r"(?:a|an|second|external|extra|dual|27\"?) monitors?",
+        rf"monitor(?:s|ed|ing)? {_GAP}(?:competitors?|competition|campaigns?|campaign performance|productivity|trends|budgets?|spend|the market|market|social media|news|progress|compliance|inventory|the latest|latest|industry|developments|patients?|students?|attendance|sales|kpis)\b",
+    ),
+    "research": (
+        r"(?:user|ux|market|customer|design|qualitative|consumer|competitive|desk) research",
+        r"research (?:prototypes?|and development)",
+        r"papers?\b (?:trail|work|documents|forms)",
+        r"white ?papers?",
+        r"conference (?:calls?|rooms?|budget)",
+        r"conferences? budget",
+        r"journals? (?:entries|entry)",
+    ),
+    "deployment": (r"ship(?:s|ped|ping)? (?:to|from) (?:stores|customers|warehouses?)\b",),
 }
 
 
-def tags_expr(text: pl.Expr) -> pl.Expr:
-    """Sorted list of tags whose phrases occur in `text`."""
-    parts = [
-        pl.when(text.str.contains_any(PHRASES[tag], ascii_case_insensitive=True))
-        .then(pl.lit(tag))
-        .otherwise(None)
-        for tag in TAGS
-    ]
+def _pattern(phrases: tuple[str, ...]) -> str:
+    return "(?i)" + words(phrases)
+
+
+TAG_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag]) for tag in TAGS}
+NOT_DUTY_PATTERNS: dict[str, str] = {tag: _pattern(p) for tag, p in NOT_DUTY.items()}
+
+
+def tag_present(tag: str, duty: pl.Expr, title: pl.Expr) -> pl.Expr:
+    """Whether `tag` applies: a tag phrase in the title, or more tag phrases than non-duty ones."""
+    pattern = TAG_PATTERNS[tag]
+    in_title = title.str.contains(pattern)
+    if tag in NOT_DUTY_PATTERNS:
+        in_text = duty.str.count_matches(pattern) > duty.str.count_matches(NOT_DUTY_PATTERNS[tag])
+    else:
+        in_text = duty.str.contains(pattern)
+    return (in_title | in_text).fill_null(False)
+
+
+def tags_expr(duty: pl.Expr, title: pl.Expr) -> pl.Expr:
+    """Sorted List[String] of the §3.2 tags the posting asks of the hire (TAGS is sorted)."""
+    parts = [pl.when(tag_present(tag, duty, title)).then(pl.lit(tag)) for tag in TAGS]
     return pl.concat_list(parts).list.drop_nulls()

@@ -1,19 +1,42 @@
 """HTML to text that keeps section structure, as vectorized Polars expressions.
 
-Classification needs to know *where* a phrase stands (a duty bullet vs the "About us" blurb), so
-block-level HTML becomes line breaks and headings become lines of their own instead of being
-flattened into one run of words.
+Classification must know *where* a phrase stands (a duty bullet vs the "About us" blurb), so
+block-level HTML becomes line breaks, list items become "- " lines and headings (including a
+bold run that opens a paragraph, the usual "<p><strong>Benefits</strong></p>") become "# " lines,
+instead of being flattened into one run of words. Plain-text descriptions go through the same
+normalization (bullets, dashes, quotes) so both inputs reach the rules in one shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
-_ENTITIES = {
+from transforms.rewrite import Rewrite, apply_rewrites
+
+_BLOCK_TAGS = "p|div|ul|ol|dl|dt|dd|h[1-6]|br|tr|td|th|table|section|header|footer|article|blockquote|pre|hr"
+
+HTML_STEPS: tuple[Rewrite, ...] = (
+    Rewrite("drop_scripts", r"(?is)<(script|style)\b[^>]*>.*?</(?:script|style)\s*>", ""),
+    Rewrite("list_items", r"(?i)<li\b[^>]*>", "\n- "),
+    Rewrite(
+        "headings",
+        r"(?i)<h[1-6]\b[^>]*>\s*|(?:<(?:p|div)\b[^>]*>|<br\s*/?>)\s*<(?:strong|b)\b[^>]*>\s*",
+        "\n# ",
+    ),
+    Rewrite("blocks", rf"(?i)</?(?:{_BLOCK_TAGS})\b[^>]*>", "\n"),
+    Rewrite("other_tags", r"<[^>]*>", ""),
+)
+
+# Entities and typography, replaced literally (Aho-Corasick, one pass). Clause words get a ";"
+# in front so a negation ("no on-call, but you will deploy") stops where the clause does.
+_LITERALS: dict[str, str] = {
     "&amp;": "&",
     "&lt;": "<",
     "&gt;": ">",
     "&nbsp;": " ",
+    "&#160;": " ",
     "&#39;": "'",
     "&#x27;": "'",
     "&apos;": "'",
@@ -27,17 +50,73 @@ _ENTITIES = {
     "&bull;": "-",
     "&#8217;": "'",
     "&#8211;": "-",
+    "&#8212;": "-",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00a0": " ",
+    "\r": "",
+    "\u2022": "-",
+    "\u25cf": "-",
+    "\u25aa": "-",
+    "\u25e6": "-",
+    "\u2192": "-",
+    "\u2713": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    " | ": "; ",
+    " but ": "; but ",
+    ", but ": "; but ",
+    " however": "; however",
+    " although ": "; although ",
+    " though ": "; though ",
+    " whereas ": "; whereas ",
+    " instead ": "; instead ",
+    " rather than ": "; rather than ",
 }
+NORMALIZE_FROM: tuple[str, ...] = tuple(_LITERALS)
+NORMALIZE_TO: tuple[str, ...] = tuple(_LITERALS.values())
+
+WHITESPACE_STEPS: tuple[Rewrite, ...] = (
+    Rewrite("bullets", r"(?m)^[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+", "- "),
+    Rewrite("dash_clauses", r"[ \t]+-[ \t]+", "; "),
+    Rewrite("blank_lines", r"[ \t]*\n\s*", "\n"),
+)
+
+# Greenhouse serves its `content` HTML-escaped; unescape when no real tag is present.
+_ESCAPED_HTML = r"&lt;/?[a-zA-Z]"
+
+
+def _steps(expr: pl.Expr, steps: Sequence[Rewrite]) -> pl.Expr:
+    return apply_rewrites(expr, steps)
+
+
+def normalize_text(text: pl.Expr) -> pl.Expr:
+    """Typography and bullets normalized, one line per paragraph or list item."""
+    replaced = text.str.replace_many(list(NORMALIZE_FROM), list(NORMALIZE_TO), ascii_case_insensitive=True)
+    return _steps(replaced, WHITESPACE_STEPS)
 
 
 def html_to_text(html: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
-    """Text of an HTML fragment: block tags become newlines, list items "- " lines, entities decoded."""
-    return (
-        html.str.replace_all(r"(?i)<\s*li\b[^>]*>", "\n- ")
-        .str.replace_all(
-            r"(?i)<\s*/?\s*(?:p|div|ul|ol|h[1-6]|br|tr|section|header|article|blockquote)\b[^>]*>", "\n"
-        )
-        .str.replace_all(r"<[^>]*>", "")
-        .str.replace_many(list(_ENTITIES), list(_ENTITIES.values()))
-        .str.replace_all(r"[ \t\r]*\n[\s]*", "\n")
+    """Text of HTML fragments keeping structure: "# heading" lines, "- item" lines, paragraphs.
+
+    Accepts an expression or a Series (returns the same kind); null stays null.
+    """
+    if isinstance(html, pl.Series):
+        return pl.select(html_to_text(pl.lit(html)).alias(html.name)).to_series()
+    unescaped = (
+        pl.when(html.str.contains(_ESCAPED_HTML) & ~html.str.contains("<", literal=True))
+        .then(html.str.replace_many(["&lt;", "&gt;", "&amp;", "&quot;"], ["<", ">", "&", '"']))
+        .otherwise(html)
     )
+    return normalize_text(_steps(unescaped, HTML_STEPS))
+
+
+def posting_text(description_html: pl.Expr, description_text: pl.Expr) -> pl.Expr:
+    """The structured text of a posting: from its HTML when present, else its plain text."""
+    has_html = description_html.str.len_bytes().fill_null(0) > 0
+    # Each conversion only sees the rows it is for, so no row is converted twice.
+    from_html = html_to_text(pl.when(has_html).then(description_html))
+    from_text = normalize_text(pl.when(~has_html).then(description_text))
+    return pl.coalesce(from_html, from_text, pl.lit(""))

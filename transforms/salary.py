@@ -1,0 +1,150 @@
+"""Salary and remote status stated in the posting text, for postings whose structured fields lack them.
+
+Structured values from the source always win; the text only fills nulls. Salary is read from the
+first currency-marked amount or range in the text ("$185,000 - $225,000", "$150K-$180K",
+"£28k - £32k", "€65.000 - €80.000 per year", "$45-$55/hr", "USD 120,000", "90,000-110,000 EUR").
+The interval comes from the words after it (hour/day/week/month/year); without one, amounts of
+10,000 or more are yearly and amounts from 7 to 500 hourly; anything else (quotas like "$1.2M
+ARR", revenue like "£2bn") is not a salary.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_CURRENCY = r"us\$|ca\$|c\$|a\$|au\$|\$|€|£|usd|eur|gbp|cad|aud|chf|sek|nok|dkk|inr|₹"
+_AMOUNT = r"\d{1,3}(?:[,.]\d{3})+|\d+(?:\.\d+)?"
+_INTERVAL = (
+    r"(?:/|per|an?|each)?\s*(?P<interval>hour|hr|h\b|year|yr|annum|month|mo\b|week|wk|day)"
+    r"|(?P<adverb>hourly|annually|yearly|monthly|weekly|daily|p\.a\.)"
+)
+SALARY_PATTERN = (
+    r"(?i)(?:^|[^\w$€£])(?P<cur>" + _CURRENCY + r")\s?(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k|m|bn)?\b"
+    r"(?:\s*(?:-|to|and)\s*(?:" + _CURRENCY + r")?\s?(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k|m|bn)?\b)?"
+    r"(?:\s*(?:" + _INTERVAL + r"))?"
+)
+SALARY_SUFFIX_PATTERN = (
+    r"(?i)\b(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\s*(?:-|to)\s*(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?"
+    r"\s*(?P<cur>usd|eur|gbp|cad|aud|chf|sek|nok|dkk|inr)\b(?:\s*(?:" + _INTERVAL + r"))?"
+)
+_CURRENCY_CODES = {
+    "$": "USD",
+    "us$": "USD",
+    "ca$": "CAD",
+    "c$": "CAD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+}
+_INTERVALS = {
+    "hour": "hour",
+    "hr": "hour",
+    "h": "hour",
+    "hourly": "hour",
+    "year": "year",
+    "yr": "year",
+    "annum": "year",
+    "annually": "year",
+    "yearly": "year",
+    "p.a.": "year",
+    "month": "month",
+    "mo": "month",
+    "monthly": "month",
+    "week": "week",
+    "wk": "week",
+    "weekly": "week",
+    "day": "day",
+    "daily": "day",
+}
+
+REMOTE_LOCATION = r"(?i)\bremote\b|\banywhere\b|\bwork from home\b|\bdistributed\b"
+ONSITE_LOCATION = r"(?i)\bhybrid\b|\bon-?site\b|\bin[- ]office\b|\bin[- ]person\b"
+ONSITE_TEXT = (
+    r"(?i)\bhybrid\b|\bon-?site (?:role|position|job|in|at|only|\d)|\bthis is an? on-?site\b|\bis on-?site\b"
+    r"|\boffice-based\b|\bbased in (?:our|the) [\w' -]{0,30}office|\bin[- ]office\b|\bin the office\b"
+    r"|\bin[- ]person\b|\bdays? (?:a|per|each) week in\b|\bdays?/week in\b|\bon-?site\b[^.\n]{0,30}\bdays\b"
+)
+REMOTE_TEXT = (
+    r"(?i)\bfully remote\b|\b100% remote\b|\bremote[- ]first\b|\bwork from anywhere\b|\bremote (?:position|role|job|"
+    r"opportunity|within|in the|from)\b|\b(?:role|position|job) is (?:fully )?remote\b|\bremote-friendly\b"
+    r"|\bwork(?:ing)? remotely\b|\bremote \((?:us|usa|uk|eu|europe|canada|emea|americas|global|worldwide)"
+)
+
+
+def _amount(digits: pl.Expr, suffix: pl.Expr) -> pl.Expr:
+    """A matched amount as a number: thousands separators removed, k / m / bn applied."""
+    # "65.000" and "65,000" are thousands; "45.50" keeps its decimals.
+    thousands = digits.str.contains(r"^\d{1,3}(?:[,.]\d{3})+$")
+    value = (
+        pl.when(thousands)
+        .then(digits.str.replace_all(r"[,.]", ""))
+        .otherwise(digits)
+        .cast(pl.Float64, strict=False)
+    )
+    factor = (
+        pl.when(suffix.str.to_lowercase() == "k")
+        .then(1_000.0)
+        .when(suffix.str.to_lowercase() == "m")
+        .then(1_000_000.0)
+        .when(suffix.str.to_lowercase() == "bn")
+        .then(1_000_000_000.0)
+        .otherwise(1.0)
+    )
+    return value * factor
+
+
+def salary_from_text(text: pl.Expr) -> pl.Expr:
+    """Struct (salary_min, salary_max, salary_currency, salary_interval) stated in `text`, or nulls."""
+    prefix = text.str.extract_groups(SALARY_PATTERN)
+    suffix = text.str.extract_groups(SALARY_SUFFIX_PATTERN)
+    use_prefix = prefix.struct.field("lo").is_not_null()
+    parts: dict[str, pl.Expr] = {}
+    for name in ("cur", "lo", "lok", "hi", "hik", "interval", "adverb"):
+        parts[name] = pl.when(use_prefix).then(prefix.struct.field(name)).otherwise(suffix.struct.field(name))
+    low = _amount(parts["lo"], parts["lok"].fill_null(""))
+    high = pl.coalesce(_amount(parts["hi"], pl.coalesce(parts["hik"], parts["lok"]).fill_null("")), low)
+    # "$150-180K": the k written once applies to both ends.
+    low = pl.when(parts["lok"].is_null() & parts["hik"].is_not_null() & (low < 1_000)).then(low * 1_000).otherwise(low)
+    stated = pl.coalesce(parts["interval"], parts["adverb"]).str.to_lowercase().replace_strict(
+        _INTERVALS, default=None, return_dtype=pl.String
+    )
+    interval = (
+        pl.when(stated.is_not_null())
+        .then(stated)
+        .when(low >= 10_000)
+        .then(pl.lit("year"))
+        .when((low >= 7) & (low <= 500))
+        .then(pl.lit("hour"))
+    )
+    plausible = (
+        interval.is_not_null()
+        & (low <= high)
+        & pl.when(interval == "year").then((low >= 5_000) & (high <= 5_000_000)).otherwise(high <= 100_000)
+    )
+    currency = parts["cur"].str.to_lowercase()
+    code = currency.replace_strict(_CURRENCY_CODES, default=currency.str.to_uppercase(), return_dtype=pl.String)
+    return pl.when(plausible).then(
+        pl.struct(
+            low.alias("salary_min"),
+            high.alias("salary_max"),
+            code.alias("salary_currency"),
+            interval.alias("salary_interval"),
+        )
+    )
+
+
+def remote_from_posting(location: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """True (remote), False (hybrid or on-site) or null (not stated): location first, then text."""
+    return (
+        pl.when(location.str.contains(ONSITE_LOCATION))
+        .then(pl.lit(False))
+        .when(location.str.contains(REMOTE_LOCATION))
+        .then(pl.lit(True))
+        .when(text.str.contains(ONSITE_TEXT))
+        .then(pl.lit(False))
+        .when(text.str.contains(REMOTE_TEXT))
+        .then(pl.lit(True))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    )
