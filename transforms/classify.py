@@ -42,7 +42,7 @@ def _rules_fingerprint() -> str:
         "normalize": [text.NORMALIZE_FROM, text.NORMALIZE_TO],
         "whitespace": [(s.pattern, s.replacement) for s in text.WHITESPACE_STEPS],
         "scope": [(s.pattern, s.replacement) for s in scope.SCOPE_STEPS + scope.MARKETING_STEPS],
-        "tags": [tags.TAG_PATTERNS, tags.NOT_DUTY_PATTERNS],
+        "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS, tags.NOT_DUTY_PATTERNS],
         "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
         "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
         "salary": [salary.SALARY_PATTERN, salary.SALARY_SUFFIX_PATTERN, salary.ONSITE_TEXT, salary.REMOTE_TEXT],

@@ -9,6 +9,7 @@ look-around, no backreferences.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -43,4 +44,5 @@ def apply_rewrites(expr: pl.Expr, steps: Sequence[Rewrite]) -> pl.Expr:
 
 def python_replacement(replacement: str) -> str:
     """The same replacement in Python `re.sub` syntax (the per-row reference uses it)."""
-    return replacement.replace("\\", "\\\\").replace("$0", r"\g<0>")
+    escaped = replacement.replace("\\", "\\\\")
+    return re.sub(r"\$\{(\d+)\}|\$(\d+)", lambda m: rf"\g<{m.group(1) or m.group(2)}>", escaped)

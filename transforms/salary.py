@@ -19,8 +19,8 @@ _INTERVAL = (
     r"|(?P<adverb>hourly|annually|yearly|monthly|weekly|daily|p\.a\.)"
 )
 SALARY_PATTERN = (
-    r"(?i)(?:^|[^\w$€£])(?P<cur>" + _CURRENCY + r")\s?(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k|m|bn)?\b"
-    r"(?:\s*(?:-|to|and)\s*(?:" + _CURRENCY + r")?\s?(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k|m|bn)?\b)?"
+    r"(?i)(?:^|[^\w$€£])(?P<cur>" + _CURRENCY + r")\s?(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\b"
+    r"(?:\s*(?:-|to|and)\s*(?:" + _CURRENCY + r")?\s?(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?\b)?"
     r"(?:\s*(?:" + _INTERVAL + r"))?"
 )
 SALARY_SUFFIX_PATTERN = (
@@ -65,6 +65,7 @@ ONSITE_TEXT = (
     r"(?i)\bhybrid\b|\bon-?site (?:role|position|job|in|at|only|\d)|\bthis is an? on-?site\b|\bis on-?site\b"
     r"|\boffice-based\b|\bbased in (?:our|the) [\w' -]{0,30}office|\bin[- ]office\b|\bin the office\b"
     r"|\bin[- ]person\b|\bdays? (?:a|per|each) week in\b|\bdays?/week in\b|\bon-?site\b[^.\n]{0,30}\bdays\b"
+    r"|\brelocat(?:e|ion)\b"
 )
 REMOTE_TEXT = (
     r"(?i)\bfully remote\b|\b100% remote\b|\bremote[- ]first\b|\bwork from anywhere\b|\bremote (?:position|role|job|"
@@ -74,7 +75,7 @@ REMOTE_TEXT = (
 
 
 def _amount(digits: pl.Expr, suffix: pl.Expr) -> pl.Expr:
-    """A matched amount as a number: thousands separators removed, k / m / bn applied."""
+    """A matched amount as a number: thousands separators removed, a k suffix applied."""
     # "65.000" and "65,000" are thousands; "45.50" keeps its decimals.
     thousands = digits.str.contains(r"^\d{1,3}(?:[,.]\d{3})+$")
     value = (
@@ -83,32 +84,21 @@ def _amount(digits: pl.Expr, suffix: pl.Expr) -> pl.Expr:
         .otherwise(digits)
         .cast(pl.Float64, strict=False)
     )
-    factor = (
-        pl.when(suffix.str.to_lowercase() == "k")
-        .then(1_000.0)
-        .when(suffix.str.to_lowercase() == "m")
-        .then(1_000_000.0)
-        .when(suffix.str.to_lowercase() == "bn")
-        .then(1_000_000_000.0)
-        .otherwise(1.0)
-    )
-    return value * factor
+    return pl.when(suffix.str.to_lowercase() == "k").then(value * 1_000.0).otherwise(value)
 
 
-def salary_from_text(text: pl.Expr) -> pl.Expr:
-    """Struct (salary_min, salary_max, salary_currency, salary_interval) stated in `text`, or nulls."""
-    prefix = text.str.extract_groups(SALARY_PATTERN)
-    suffix = text.str.extract_groups(SALARY_SUFFIX_PATTERN)
-    use_prefix = prefix.struct.field("lo").is_not_null()
-    parts: dict[str, pl.Expr] = {}
-    for name in ("cur", "lo", "lok", "hi", "hik", "interval", "adverb"):
-        parts[name] = pl.when(use_prefix).then(prefix.struct.field(name)).otherwise(suffix.struct.field(name))
-    low = _amount(parts["lo"], parts["lok"].fill_null(""))
-    high = pl.coalesce(_amount(parts["hi"], pl.coalesce(parts["hik"], parts["lok"]).fill_null("")), low)
+def _parsed(match: pl.Expr, pattern: str) -> pl.Expr:
+    """One matched salary statement as a struct of its four fields, or null when implausible."""
+    groups = match.str.extract_groups(pattern)
+    low = _amount(groups.struct.field("lo"), groups.struct.field("lok").fill_null(""))
+    hik = groups.struct.field("hik")
+    high = pl.coalesce(_amount(groups.struct.field("hi"), pl.coalesce(hik, groups.struct.field("lok")).fill_null("")), low)
     # "$150-180K": the k written once applies to both ends.
-    low = pl.when(parts["lok"].is_null() & parts["hik"].is_not_null() & (low < 1_000)).then(low * 1_000).otherwise(low)
-    stated = pl.coalesce(parts["interval"], parts["adverb"]).str.to_lowercase().replace_strict(
-        _INTERVALS, default=None, return_dtype=pl.String
+    low = pl.when(groups.struct.field("lok").is_null() & hik.is_not_null() & (low < 1_000)).then(low * 1_000).otherwise(low)
+    stated = (
+        pl.coalesce(groups.struct.field("interval"), groups.struct.field("adverb"))
+        .str.to_lowercase()
+        .replace_strict(_INTERVALS, default=None, return_dtype=pl.String)
     )
     interval = (
         pl.when(stated.is_not_null())
@@ -123,7 +113,7 @@ def salary_from_text(text: pl.Expr) -> pl.Expr:
         & (low <= high)
         & pl.when(interval == "year").then((low >= 5_000) & (high <= 5_000_000)).otherwise(high <= 100_000)
     )
-    currency = parts["cur"].str.to_lowercase()
+    currency = groups.struct.field("cur").str.to_lowercase()
     code = currency.replace_strict(_CURRENCY_CODES, default=currency.str.to_uppercase(), return_dtype=pl.String)
     return pl.when(plausible).then(
         pl.struct(
@@ -133,6 +123,16 @@ def salary_from_text(text: pl.Expr) -> pl.Expr:
             interval.alias("salary_interval"),
         )
     )
+
+
+def salary_from_text(text: pl.Expr) -> pl.Expr:
+    """Struct (salary_min, salary_max, salary_currency, salary_interval): the first plausible salary
+    statement in `text` (currency before the amount preferred), or null."""
+    first = [
+        text.str.extract_all(pattern).list.eval(_parsed(pl.element(), pattern)).list.drop_nulls().list.first()
+        for pattern in (SALARY_PATTERN, SALARY_SUFFIX_PATTERN)
+    ]
+    return pl.coalesce(first)
 
 
 def remote_from_posting(location: pl.Expr, text: pl.Expr) -> pl.Expr:

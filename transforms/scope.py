@@ -391,7 +391,7 @@ OPTIONAL_CUES = (
 # Negation: the clause after these words is not asked of the hire. "not only"/"not just" are
 # idioms that add rather than negate, so they are removed on their own first.
 _NEGATION_IDIOMS = r"\bnot (?:only|just|limited to)\b|\bno (?:matter|later than|less than)\b"
-_NEGATORS = r"(?:\b(?:no|not|never|without|nor|none|cannot)\b|n't\b)"
+_NEGATORS = r"(?:\b(?:no|not|never|without|nor|none|cannot|rather than|instead of)\b|n't\b)"
 _CLAUSE = rf"[^.!?;:\n{HEADING}{KEPT_HEADING}]*"
 _SENTENCE = rf"[^.!?;\n{HEADING}{KEPT_HEADING}]*"
 
@@ -439,6 +439,7 @@ HIRE_WORDS = (
     r"joining",
     r"interns",
     r"responsible for",
+    r"accountable for",
     r"will be expected",
     r"is expected",
     r"duties",
@@ -487,10 +488,8 @@ COMPANY_CUES = (
     r"used by",
     r"relied on by",
     r"loved by",
-    r"our platform",
-    r"our ai",
-    r"our product",
-    r"our products",
+    r"our (?:[\w-]+ ){0,2}?(?:platform|platforms|products?|technology|software|engine|models?|algorithms|systems?|tools?|apps?|suite|solutions?|services?|fleet|network|ai|api|sdk)\b",
+    r"trust (?:us|our)",
     r"our customers",
     r"our clients",
     r"our users",
@@ -498,13 +497,6 @@ COMPANY_CUES = (
     r"our mission",
     r"our vision",
     r"our values",
-    r"our technology",
-    r"our solution",
-    r"our solutions",
-    r"our software",
-    r"our service",
-    r"our services",
-    r"our suite",
     r"our investors",
     r"our company",
     r"our culture",
@@ -514,10 +506,6 @@ COMPANY_CUES = (
     r"our infrastructure team",
     r"our platform team",
     r"our trust team",
-    r"our fleet",
-    r"our engine",
-    r"our models are",
-    r"our models have",
     r"is the leading",
     r"is a leading",
     r"the leading",
@@ -545,18 +533,6 @@ COMPANY_CUES = (
     r"helps",
     r"enables",
     r"empowers",
-    r"is trusted",
-    r"are trusted",
-    r"is used",
-    r"are used",
-    r"is deployed",
-    r"are deployed",
-    r"is monitored",
-    r"are monitored",
-    r"is evaluated",
-    r"are evaluated",
-    r"is validated",
-    r"are validated",
     r"publishes",
     r"equal opportunity",
     r"equal employment",
@@ -567,7 +543,6 @@ COMPANY_CUES = (
     r"great place to work",
 )
 
-_HEADING_START = r"(?im)^[ \t]*(?:#+[ \t]*)?(?:\*\*)?"
 # A dropped section's heading must end its line (or be followed by ":" and inline content), so a
 # sentence that merely starts with "Benefits" or "Plus," is not taken for a heading.
 _HEADING_END = r"[ \t]*(?:\*\*)?[ \t]*(?:[:?!(]|-[ \t]|$)"
@@ -581,7 +556,11 @@ _DROPPED_HEADINGS = (
 SCOPE_STEPS: tuple[Rewrite, ...] = (
     # 1. sections: mark kept headings, mark every other heading-looking line, drop company and
     #    optional sections up to the next marked heading.
-    Rewrite("mark_kept_headings", _HEADING_START + words(KEPT_HEADINGS) + r"\b", KEPT_HEADING + "$0"),
+    Rewrite(
+        "mark_kept_headings",
+        rf"(?im)^[ \t]*(?:#+[ \t]*(?:\*\*)?{words(KEPT_HEADINGS)}\b|(?:\*\*)?{words(KEPT_HEADINGS)}{_HEADING_END})",
+        KEPT_HEADING + "$0",
+    ),
     # Other heading-looking lines: "# " lines (HTML headings), short lines ending in ":", and
     # short ALL-CAPS lines. Case-sensitive on purpose.
     Rewrite(
@@ -591,9 +570,9 @@ SCOPE_STEPS: tuple[Rewrite, ...] = (
     ),
     Rewrite(
         "drop_sections",
-        rf"(?im)^{HEADING}?[ \t]*(?:#+[ \t]*)?(?:\*\*)?\b"
-        + union(_DROPPED_HEADINGS)
-        + rf"[^{HEADING}{KEPT_HEADING}]*",
+        # a "# " heading line (from HTML) needs no terminator: the whole line is the heading
+        rf"(?im)^{HEADING}?[ \t]*(?:#+[ \t]*(?:\*\*)?\b{union(COMPANY_HEADINGS + OPTIONAL_HEADINGS + ('about ', 'why '))}"
+        rf"|(?:\*\*)?\b{union(_DROPPED_HEADINGS)})[^{HEADING}{KEPT_HEADING}]*",
         "\n",
     ),
     # 2 + 3. optional / delegated sentences, then negated clauses (one pass: both are deletions,
@@ -605,8 +584,114 @@ SCOPE_STEPS: tuple[Rewrite, ...] = (
     ),
 )
 
+# A sentence or bullet that opens with a verb in the imperative ("Build...", "Work with customers
+# to deploy...") is a duty even when it names the employer.
+DUTY_VERBS = (
+    r"act",
+    r"analy[sz]e",
+    r"answer",
+    r"apply",
+    r"architect",
+    r"assist",
+    r"audit",
+    r"automate",
+    r"be",
+    r"benchmark",
+    r"bring",
+    r"build",
+    r"clean",
+    r"coach",
+    r"collaborate",
+    r"collect",
+    r"communicate",
+    r"conduct",
+    r"connect",
+    r"contribute",
+    r"coordinate",
+    r"create",
+    r"curate",
+    r"debug",
+    r"define",
+    r"deliver",
+    r"deploy",
+    r"design",
+    r"develop",
+    r"document",
+    r"drive",
+    r"enable",
+    r"engage",
+    r"ensure",
+    r"establish",
+    r"evaluate",
+    r"experiment",
+    r"explore",
+    r"fine-tune",
+    r"fix",
+    r"grow",
+    r"help",
+    r"hire",
+    r"identify",
+    r"implement",
+    r"improve",
+    r"instrument",
+    r"integrate",
+    r"investigate",
+    r"keep",
+    r"label",
+    r"launch",
+    r"lead",
+    r"learn",
+    r"maintain",
+    r"make",
+    r"manage",
+    r"measure",
+    r"mentor",
+    r"monitor",
+    r"operate",
+    r"optimi[sz]e",
+    r"own",
+    r"participate",
+    r"partner",
+    r"perform",
+    r"present",
+    r"produce",
+    r"prototype",
+    r"provide",
+    r"publish",
+    r"release",
+    r"report",
+    r"research",
+    r"respond",
+    r"review",
+    r"run",
+    r"scale",
+    r"sell",
+    r"serve",
+    r"set",
+    r"ship",
+    r"support",
+    r"take",
+    r"test",
+    r"train",
+    r"translate",
+    r"triage",
+    r"troubleshoot",
+    r"tune",
+    r"turn",
+    r"use",
+    r"validate",
+    r"wire",
+    r"work",
+    r"write",
+)
+
 MARKETING_STEPS: tuple[Rewrite, ...] = (
-    Rewrite("mark_hire_words", words(HIRE_WORDS) + r"\b", HIRE),
+    Rewrite(
+        "mark_hire_words",
+        # the marker goes in front of the word so the tag phrases around it still match
+        rf"(?im)(^|[.!?;:]\s)([ \t]*(?:-[ \t]*)?)\b({union(DUTY_VERBS)})\b|\b({union(HIRE_WORDS)})\b",
+        "${1}${2}" + HIRE + "${3}${4}",
+    ),
     Rewrite(
         "drop_company_voice",
         rf"(?i)(?:\A|[.!?;\n{HEADING}{KEPT_HEADING}])"

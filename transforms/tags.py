@@ -41,7 +41,7 @@ TAGS = (
 )
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-_W = r"[\w'/-]+"  # one word, hyphenated or not
+_W = r"[\w'/\x03-]+"  # one word, hyphenated or not (\x03: the hire marker of transforms.scope)
 _GAP = rf"(?:{_W} ){{0,3}}?"  # up to three words in between
 _GAP6 = rf"(?:{_W} ){{0,6}}?"
 
@@ -78,15 +78,15 @@ PHRASES: dict[str, tuple[str, ...]] = {
         rf"launch(?:es|ed|ing)? {_GAP}(?:models?|classifiers?|them|it|features?)\b",
         r"containeri[sz]",
         r"package (?:models?|them)",
-        r"mlops",
-        r"ml ops",
-        r"llmops",
         r"edge devices?",
         r"on-device deployment",
         r"from (?:notebooks?|prototypes?|research) to (?:production|prod)",
         r"into (?:a )?(?:reliable )?deployed",
         r"delivery to production",
         r"paved road",
+        r"to serving\b",
+        rf"ship(?:s|ped|ping)? {_GAP6}(?:to|into|onto) (?:production|prod|our|customers|users|the)\b",
+        rf"(?:own|run|maintain|operate|support)\w* {_GAP}(?:models?|systems?|services?|pipelines?|it|them) in production",
     ),
     "evaluation": (
         r"evaluat",
@@ -143,6 +143,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"bias (?:assessments?|audits?|testing)",
         r"fairness (?:testing|audits?|assessments?)",
         r"regressions\b",
+        r"ablations?",
+        rf"test suites? for {_GAP}(?:models?|policies|agents?|classifiers?|llms?|prompts?)",
         r"launch review",
         r"release gates?",
         r"quality bar",
@@ -179,7 +181,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"post-deployment",
         r"population stability",
         r"psi\b",
-        r"freshness",
         r"uptime",
         r"anomaly alerts?",
         r"tells? (?:us|\w+) when (?:it|a model|the model|models|predictions)",
@@ -196,7 +197,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"lineage",
         rf"clean(?:s|ed|ing)?(?: up| and \w+)? {_GAP}(?:data|datasets?|labels?|records|imagery|images|catalog(?:ue)?|feeds?)\b",
         r"data cleaning",
-        rf"label(?:s|led|ed|ling|ing)? {_GAP}(?:consisten\w*|quality|errors?|noise|accuracy|audits?|guidelines|mistakes)",
+        rf"label(?:s|led|ed|ling|ing)? (?:{_W} )?(?:consisten\w*|quality|errors?|noise|accuracy|audits?|guidelines|mistakes)",
         r"(?:consistency|quality|accuracy|correctness) of (?:the |our )?(?:labels|annotations)",
         r"(?:annotation|labell?ing|rater|annotator) (?:qa|quality|guidelines|mistakes|errors|consistency)",
         r"mislabel",
@@ -249,7 +250,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"rollbacks?",
         r"roll(?:ing|ed|s)? (?:\w+ )?back",
         rf"fix(?:es|ed|ing)? {_GAP}(?:failures|production issues|breakages|what breaks|outages|incidents)",
-        rf"(?:if|when) {_GAP}(?:fails?|failed|breaks?|broke|goes wrong|go wrong|misbehaves?)\b",
+        rf"fix\w* {_GAP}(?:if|when|what) {_GAP}(?:fails?|failed|breaks?|broke|goes wrong|go wrong)\b",
+        rf"(?:if|when) {_GAP}(?:misbehaves?|goes wrong|go wrong)\b",
         rf"(?:why|how) {_GAP}failed",
         r"production (?:issues|failures|problems|bugs|support)",
         rf"triag(?:e|es|ed|ing) {_GAP}(?:issues|bugs|incidents|alerts|failures|false|errors|escalations|regressions)",
@@ -312,7 +314,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"research\w* new",
         r"researcher\b",
         r"publish",
-        r"publications?",
+        r"publications? (?:in|at|record|track)",
+        r"(?:research|academic|peer-reviewed|scientific|first-author|conference|journal) publications?",
         r"papers?\b",
         r"co-author",
         r"manuscripts?",
@@ -351,7 +354,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"top(?:-tier)? (?:venues|conferences|journals)",
         rf"novel {_GAP}(?:algorithms?|methods?|approaches|architectures?|models?|techniques|representations|objectives|designs?|modeling|frameworks?|solutions)\b",
         rf"new {_GAP}(?:algorithms?|methods?|approaches|architectures?|techniques|objectives|networks|representations|paradigms)\b",
-        r"invent",
+        r"invent(?:s|ed|ing|ion|ions|ive)?\b",
         r"(?:advance|advancing|push|pushing|beyond) the (?:state[- ]of[- ]the[- ]art|frontier|field)",
         r"literature",
         r"ablations?",
@@ -377,7 +380,7 @@ NOT_DUTY: dict[str, tuple[str, ...]] = {
         r"conferences? budget",
         r"journals? (?:entries|entry)",
     ),
-    "deployment": (r"ship(?:s|ped|ping)? (?:to|from) (?:stores|customers|warehouses?)\b",),
+    "deployment": (r"ship(?:s|ped|ping)? (?:to|from) (?:stores|customers|warehouses?)\b", r"(?:post|pre)-deploy\w*"),
 }
 
 
@@ -385,14 +388,25 @@ def _pattern(phrases: tuple[str, ...]) -> str:
     return "(?i)" + words(phrases)
 
 
+# Extra words that name a duty in a title only ("MLOps Engineer"; in a description "our MLOps
+# platform" is usually the product).
+TITLE_PHRASES: dict[str, tuple[str, ...]] = {
+    "deployment": (r"mlops", r"ml ops", r"llmops", r"inference", r"serving", r"deployment", r"ml platform"),
+    "evaluation": (r"evaluation", r"evals?", r"experimentation", r"model quality"),
+    "monitoring": (r"observability", r"monitoring", r"reliability"),
+    "data_quality": (r"data quality", r"data integrity"),
+    "research": (r"research", r"researcher", r"scientist, research"),
+}
+
 TAG_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag]) for tag in TAGS}
+TITLE_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ())) for tag in TAGS}
 NOT_DUTY_PATTERNS: dict[str, str] = {tag: _pattern(p) for tag, p in NOT_DUTY.items()}
 
 
 def tag_present(tag: str, duty: pl.Expr, title: pl.Expr) -> pl.Expr:
     """Whether `tag` applies: a tag phrase in the title, or more tag phrases than non-duty ones."""
     pattern = TAG_PATTERNS[tag]
-    in_title = title.str.contains(pattern)
+    in_title = title.str.contains(TITLE_PATTERNS[tag])
     if tag in NOT_DUTY_PATTERNS:
         in_text = duty.str.count_matches(pattern) > duty.str.count_matches(NOT_DUTY_PATTERNS[tag])
     else:

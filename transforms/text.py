@@ -80,7 +80,9 @@ NORMALIZE_TO: tuple[str, ...] = tuple(_LITERALS.values())
 
 WHITESPACE_STEPS: tuple[Rewrite, ...] = (
     Rewrite("bullets", r"(?m)^[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+", "- "),
-    Rewrite("dash_clauses", r"[ \t]+-[ \t]+", "; "),
+    # " - " between words is a clause break ("No PhD needed - you will deploy"); between numbers
+    # it is a range ("$120,000 - $150,000") and stays.
+    Rewrite("dash_clauses", r"(?i)([a-z)\]'\"])[ \t]+-[ \t]+([a-z(])", "${1}; ${2}"),
     Rewrite("blank_lines", r"[ \t]*\n\s*", "\n"),
 )
 
