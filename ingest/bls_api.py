@@ -26,6 +26,8 @@ from typing import Any, Protocol
 import polars as pl
 import requests
 
+from ingest.bls_periods import is_period
+
 API_PATH = "/publicAPI/v2/timeseries/data/"
 REDACTED = "<redacted>"
 _SERIES_ID = re.compile(r"^[A-Z0-9_#-]+$")
@@ -414,6 +416,9 @@ def _data_rows(sid: str, data: list[Any], footnotes: list[tuple[str, str, str]])
         year = str(item["year"]).strip()
         if not re.fullmatch(r"\d{4}", year):
             raise BlsPayloadError(f"{sid}: year {item['year']!r} is not four digits")
+        period = str(item["period"]).strip().upper()
+        if not is_period(period):
+            raise BlsPayloadError(f"{sid}: period {item['period']!r} is not a BLS period code")
         codes = []
         for note in item.get("footnotes") or []:
             # An empty footnote list arrives as [{}]; codes are kept, texts go to the footnote table.
@@ -422,7 +427,7 @@ def _data_rows(sid: str, data: list[Any], footnotes: list[tuple[str, str, str]])
                 codes.append(code)
                 footnotes.append((sid, code, str(note.get("text") or "").strip()))
         joined = ",".join(sorted(set(codes))) or None
-        out.append((sid, int(year), str(item["period"]).strip().upper(), str(item["value"]).strip(), joined))
+        out.append((sid, int(year), period, str(item["value"]).strip(), joined))
     return out
 
 

@@ -389,3 +389,13 @@ def test_the_key_is_redacted_from_archived_answers(http_server: LocalServer, war
         [CES], 2024, 2024, budget(warehouse), on_answer=lambda r: seen.append(r.body) or None
     )
     assert seen and KEY.encode() not in seen[0] and b"<redacted>" in seen[0]
+
+
+def test_an_unknown_period_code_makes_the_answer_malformed(
+    http_server: LocalServer, warehouse: Warehouse
+) -> None:
+    http_server.route(API_PATH, FakeBls({CES: [Point(2024, "M14", "1")]}))
+    pull = client(http_server).pull([CES], 2024, 2024, budget(warehouse))
+    (outcome,) = pull.outcomes
+    assert outcome.outcome is Outcome.MALFORMED and "'M14' is not a BLS period code" in outcome.messages[0]
+    assert pull.observations.is_empty()
