@@ -42,6 +42,7 @@ SUM_TOLERANCE = 1e-6
 PROJECTION_CHANGE_TOLERANCE_JOBS = 250.0
 PROJECTION_CHANGE_TOLERANCE_SHARE = 0.001
 MISSING = "_missing_columns"
+WRONG_TYPES = "_wrong_types"
 
 e = gx.expectations
 
@@ -74,20 +75,53 @@ class SuiteSpec:
         return [*_common_rules(self), *self.build_rules()]
 
     def prepare(self, df: pl.DataFrame, params: Mapping[str, Any]) -> pl.DataFrame:
-        """The frame GX sees: schema-complete, timestamps naive UTC, helper columns added."""
-        missing = [c for c in self.required if c not in df.columns]
+        """The frame GX sees: schema-complete, types checked, timestamps naive UTC, helpers added.
+
+        A column of the wrong type (fetched_at as text, say) is reported by `column_types_match` and
+        replaced by nulls here, so the derivations below never fail on it.
+        """
+        absent = [c for c in self.schema if c not in df.columns]
+        wrong = [c for c in self.schema if c in df.columns and not _compatible(df.schema[c], self.schema[c])]
         out = df.with_columns(
-            [pl.lit(None, dtype=t).alias(c) for c, t in self.schema.items() if c not in df.columns]
-            + [pl.col(c).cast(self.schema[c]) for c in self.schema if df.schema.get(c) == pl.Null]
+            [pl.lit(None, dtype=t).alias(c) for c, t in self.schema.items() if c in absent or c in wrong]
+            + [
+                pl.col(c).cast(t)
+                for c, t in self.schema.items()
+                if c in df.columns and c not in wrong and (df.schema[c] == pl.Null or t == pl.String)
+            ]
         )
-        out = out.with_columns(_naive_utc(out, c) for c in self.timestamps if out.schema[c].is_temporal())
-        out = out.with_columns(_first_non_blank(c) for c in self.long_texts if out.schema[c] == pl.String)
-        out = out.with_columns(pl.lit(", ".join(missing) or None, dtype=pl.String).alias(MISSING))
+        out = out.with_columns(_naive_utc(out, c) for c in self.timestamps)
+        out = out.with_columns(_first_non_blank(c) for c in self.long_texts)
+        out = out.with_columns(
+            pl.lit(", ".join(c for c in self.required if c in absent) or None, dtype=pl.String).alias(
+                MISSING
+            ),
+            pl.lit(
+                ", ".join(f"{c}: {df.schema[c]} (expected {self.schema[c]})" for c in wrong) or None,
+                dtype=pl.String,
+            ).alias(WRONG_TYPES),
+        )
         return out.with_columns(self.derive(out, params))
 
 
+def _compatible(actual: pl.DataType, expected: pl.DataType) -> bool:
+    """Whether a column of type `actual` can stand for `expected` (integers for floats, any time unit)."""
+    if actual == pl.Null:
+        return True
+    if expected.is_numeric():
+        return actual.is_numeric()
+    if expected == pl.String:
+        return actual in (pl.String, pl.Categorical) or isinstance(actual, pl.Enum)
+    if isinstance(expected, pl.Datetime | pl.Date):
+        return isinstance(actual, pl.Datetime | pl.Date)
+    return actual == expected
+
+
 def _common_rules(spec: SuiteSpec) -> list[Rule]:
-    rules = [Rule("required_columns_present", e.ExpectColumnValuesToBeNull(column=MISSING))]
+    rules = [
+        Rule("required_columns_present", e.ExpectColumnValuesToBeNull(column=MISSING)),
+        Rule("column_types_match", e.ExpectColumnValuesToBeNull(column=WRONG_TYPES)),
+    ]
     rules += [Rule(f"{c}_not_null", e.ExpectColumnValuesToNotBeNull(column=c)) for c in spec.required]
     rules.append(Rule(spec.key_rule, e.ExpectCompoundColumnsToBeUnique(column_list=list(spec.key))))
     return rules
@@ -223,12 +257,6 @@ def _bls_rules() -> list[Rule]:
         Rule(
             "year_plausible", e.ExpectColumnValuesToBeBetween(column="year", min_value=1900, max_value=2100)
         ),
-        Rule(
-            "value_numeric",
-            e.ExpectColumnValuesToBeInTypeList(
-                column="value", type_list=["float64", "float32", "int64", "int32"]
-            ),
-        ),
         Rule("source_known", e.ExpectColumnValuesToBeInSet(column="source", value_set=["api", "oews_file"])),
         _violation_rule("value_or_typed_gap"),
     ]
@@ -237,9 +265,9 @@ def _bls_rules() -> list[Rule]:
 def _bls_derive(df: pl.DataFrame, params: Mapping[str, Any]) -> list[pl.Expr]:
     footnoted = pl.col("footnote_codes").str.strip_chars().str.len_chars() > 0
     typed_gap = pl.col("value_text").str.strip_chars().is_in(BLS_GAP_TEXTS) | footnoted
-    offends = pl.col("value").is_null() & ~typed_gap.fill_null(False)
-    if df.schema["value"].is_numeric():
-        offends = offends | pl.col("value").is_nan()
+    offends = (pl.col("value").is_null() & ~typed_gap.fill_null(False)) | pl.col("value").cast(
+        pl.Float64
+    ).is_nan()
     describe = _text(
         _fmt("series_id"), " ", _fmt("year"), " ", _fmt("period"), ": value_text=", _fmt("value_text")
     )

@@ -58,7 +58,10 @@ def test_bls_nan_value_is_not_a_number():
 
 def test_bls_text_value_is_not_numeric():
     batch = bls_observations().with_columns(pl.col("value").cast(pl.String))
-    assert "value_numeric" in validate("bls_observations", batch).failed
+    outcome = validate("bls_observations", batch)
+    # The text column is set aside, so the rows without a typed gap also lack a number.
+    assert outcome.failed == ["column_types_match", "value_or_typed_gap"]
+    assert outcome.sample["column_types_match"] == ["value: String (expected Float64)"] * 4
 
 
 def test_bls_duplicate_observation_of_same_vintage():

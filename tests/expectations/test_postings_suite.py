@@ -123,3 +123,23 @@ def test_unknown_source():
 def test_several_defects_are_all_named():
     batch = set_cell(set_cell(postings(), "url", 0, "mailto:jobs@acme.example"), "salary_max", 1, 1.0)
     assert validate("raw_postings", batch).failed == ["salary_min_le_max", "url_well_formed"]
+
+
+def test_wrongly_typed_column_is_named_not_crashed_on():
+    batch = postings().with_columns(pl.col("fetched_at").dt.strftime("%Y-%m-%d %H:%M"))
+    outcome = validate("raw_postings", batch)
+    assert outcome.failed == ["column_types_match", "fetched_at_not_null"]
+    assert (
+        outcome.sample["column_types_match"][0]
+        == "fetched_at: String (expected Datetime(time_unit='us', time_zone=None))"
+    )
+
+
+def test_compatible_types_are_accepted():
+    batch = postings().with_columns(
+        pl.col("salary_min", "salary_max").cast(pl.Int64),
+        pl.col("source").cast(pl.Categorical),
+        pl.col("posted_at").cast(pl.Date),
+        pl.col("fetched_at").cast(pl.Datetime("ns")),
+    )
+    assert validate("raw_postings", batch).success

@@ -27,7 +27,9 @@ def test_summary_of_real_runs(warehouse):
     gate_batch(warehouse, "raw_postings", postings(3), batch_id="greenhouse/acme/1")
     bad = set_cell(postings(3), "salary_min", 0, 1e9)
     gate_batch(warehouse, "raw_postings", bad, batch_id="<script>alert('x')</script>")
-    gate_batch(warehouse, "raw_postings", bad.with_columns(pl.lit("lever").alias("source")), batch_id="lever/b")
+    gate_batch(
+        warehouse, "raw_postings", bad.with_columns(pl.lit("lever").alias("source")), batch_id="lever/b"
+    )
     page = validation_summary_html(warehouse)
 
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -35,7 +37,7 @@ def test_summary_of_real_runs(warehouse):
     assert "salary_min_le_max" in page and "greenhouse/acme/1" in page
     assert '<span class="fail">FAIL</span>' in page and '<span class="pass">pass</span>' in page
     # By suite: 3 runs, 1 passed, 2 failed, 9 rows; the failing rule counted twice.
-    assert "<td>raw_postings</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">2</td>" in page
+    assert '<td>raw_postings</td><td class="num">3</td><td class="num">1</td><td class="num">2</td>' in page
     assert '<td>salary_min_le_max</td><td class="num">2</td>' in page
 
     parsed = _Collect()
