@@ -126,18 +126,20 @@ def main(argv: list[str] | None = None) -> None:
         wh.close()
 
     mb = batch.estimated_size("mb")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"expectations gate benchmark: {args.rows:,} postings ({mb:,.0f} MB in Polars), median of {args.repeats}"
     )
     print(
-        f"machine: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}; "
-        f"import GX+gate {import_seconds:.2f} s, build context+suite {build_seconds:.2f} s (once per process)"
+        f"machine: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}, "
+        f"load average {load}; import GX+gate {import_seconds:.2f} s, "
+        f"build context+suite {build_seconds:.2f} s (once per process)"
     )
-    print(f"{'case':<40}{'median s':>10}{'s per 100k':>12}   runs")
+    print(f"{'case':<40}{'rows':>9}{'median s':>10}{'s per 100k':>12}   runs")
     for name, (median, runs) in figures.items():
         rows = args.small if name.endswith(f"of {args.small}") else args.rows
         per_100k = median * 100_000 / rows
-        print(f"{name:<40}{median:>10.3f}{per_100k:>12.2f}   {', '.join(f'{r:.3f}' for r in runs)}")
+        print(f"{name:<40}{rows:>9,}{median:>10.3f}{per_100k:>12.2f}   {', '.join(f'{r:.3f}' for r in runs)}")
 
 
 if __name__ == "__main__":
