@@ -190,3 +190,22 @@ def test_list_and_show(warehouse):
     json.dumps(shown, default=str)  # what the CLI prints
     with pytest.raises(QuarantineError):
         show_quarantine(warehouse, "q-missing")
+
+
+def test_release_through_the_pipeline_loaders_loads_postings_once(warehouse, settings, workable_suite):
+    """The loaders the CLI wires (laborwatch.pipeline.release_loaders): raw and staging postings, once."""
+    from laborwatch.pipeline import release_loaders
+
+    qid = _hold(warehouse, postings(3, source="workable"))
+    workable_suite()
+    result = release_quarantine(settings, warehouse, qid, release_loaders(settings, warehouse))
+    assert result.released and result.rows_loaded == 3
+    assert warehouse.scalar("SELECT count(*) FROM raw.postings WHERE source = 'workable'") == 3
+    assert warehouse.scalar("SELECT count(*) FROM staging.postings WHERE source = 'workable'") == 3
+    with pytest.raises(QuarantineError, match="already released"):
+        release_quarantine(settings, warehouse, qid, release_loaders(settings, warehouse))
+    assert warehouse.scalar("SELECT count(*) FROM staging.postings") == 3
+
+
+def test_empty_quarantine_lists_nothing(warehouse):
+    assert list_quarantine(warehouse).height == 0
