@@ -261,6 +261,11 @@ class Warehouse:
             except ducklake.UnportableDDL as exc:
                 raise WarehouseError(f"migration {name} cannot run on DuckLake: {exc}") from exc
             with self.transaction():
+                # Decide inside the transaction, after the guard: a writer that applied `name` since
+                # the read above either committed before we began (we see its row) or conflicts.
+                self._guard({"main.schema_migrations"})
+                if self._raw.execute("SELECT 1 FROM schema_migrations WHERE name = ?", [name]).fetchone():
+                    continue
                 self._raw.execute(translated.sql)
                 for table in translated.keys:
                     self._raw.execute(ducklake.guard_ddl(table))

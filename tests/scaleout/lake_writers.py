@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import polars as pl
@@ -70,7 +71,8 @@ def hammer(catalog: str, data_dir: str, writer: int, rounds: int, start, conflic
         conflicts.put(wh.conflicts)
 
 
-def open_only(catalog: str, data_dir: str, start, results) -> None:
+def open_only(catalog: str, data_dir: str, start, results, delay: float = 0.0) -> None:
     start.wait()
+    time.sleep(delay)
     with Warehouse.open(None, Path(data_dir), backend="ducklake", ducklake_catalog=catalog) as wh:
         results.put(wh.scalar("SELECT count(*) FROM schema_migrations"))

@@ -17,6 +17,7 @@ from warehouse.db import Warehouse, WarehouseConflict, _migrations
 from warehouse.snapshot import open_read_only, publish_snapshot
 
 pytestmark = pytest.mark.scaleout
+OPENERS = 6
 
 
 def _schema(wh: Warehouse) -> pl.DataFrame:
@@ -145,23 +146,26 @@ def test_concurrent_writer_processes_keep_every_key_once(tmp_path: Path, lake: W
 def test_workers_opening_a_new_lake_at_once_migrate_it_once(tmp_path: Path, lake_catalog: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
+    # Staggered starts: a late opener reads schema_migrations while an early one is still migrating,
+    # then begins its own transaction after that one committed (the race the probe DAG first hit).
     procs = [
         ctx.Process(
-            target=lake_writers.open_only, args=(lake_catalog, str(tmp_path / "data"), start, results)
+            target=lake_writers.open_only,
+            args=(lake_catalog, str(tmp_path / "data"), start, results, i * 0.15),
         )
-        for _ in range(4)
+        for i in range(OPENERS)
     ]
     for p in procs:
         p.start()
     start.set()
     for p in procs:
         p.join(timeout=240)
-    assert [p.exitcode for p in procs] == [0] * 4
-    counts = [results.get(timeout=5) for _ in range(4)]
+    assert [p.exitcode for p in procs] == [0] * OPENERS
+    counts = [results.get(timeout=5) for _ in range(OPENERS)]
     with Warehouse.open(None, tmp_path / "data", backend="ducklake", ducklake_catalog=lake_catalog) as wh:
         assert _duplicates(wh) == {}
         applied = wh.scalar("SELECT count(*) FROM schema_migrations")
-    assert counts == [applied] * 4 and applied >= len(_migrations())
+    assert counts == [applied] * OPENERS and applied >= len(_migrations())
 
 
 def test_analysts_read_the_lake_and_its_snapshot_without_blocking_writers(
