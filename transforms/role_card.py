@@ -40,10 +40,10 @@ _SCHEMA: dict[str, Any] = {
 # cards spell every one out; these keep a new card short.
 STATE_DEFAULTS: dict[str, Any] = {
     "comparison_weeks": 4,  # trailing window of new postings, and the baseline's length
-    "enter_weeks": 2,  # consecutive weeks a trigger must hold before it counts
+    "enter_weeks": 3,  # consecutive weeks a trigger must hold before it counts
     "exit_weeks": 3,  # consecutive weeks without it before it stops counting
     "min_n": 30,  # postings behind a share, in the current and the baseline window
-    "z": 2.576,  # two-sided 99 %: the bar for "distinguishable from the baseline"
+    "z": 3.0,  # one-sided, p = 0.00135 a look: the bar for "distinguishable from the baseline"
 }
 
 # Trigger thresholds (DESIGN §1); a share change is in share points (0.08 = 8 points).

@@ -22,7 +22,7 @@ import polars as pl
 
 from transforms.role_card import RoleCard
 from transforms.signals import baseline_weeks
-from transforms.stats import newcombe, rate_ratio
+from transforms.stats import Z95, newcombe, rate_ratio
 
 TRIGGERS = ("weakening", "strengthening", "mixed_review")
 STATES = ("stable", "strengthening", "weakening", "mixed_review")
@@ -122,7 +122,12 @@ def raw_triggers(inputs: pl.DataFrame, cards: Sequence[RoleCard]) -> pl.DataFram
     df = inputs.join(_params(cards), on="role_id")
     after_baseline = pl.col("week") > pl.col("baseline_week")
 
-    senior_holds = (pl.col("senior_volume_index") >= pl.col("senior_hold")).fill_null(False)
+    # The senior stock on the reference day is close to Poisson (postings arrive independently and
+    # stay open a while), so "holds" means its 95 % upper bound reaches the hold level: a stock of
+    # 120 dipping to 85 by chance still holds, one that fell to 70 does not.
+    senior_n = pl.col("senior_volume_index_n").cast(pl.Float64)
+    senior_upper = pl.col("senior_volume_index") * (1.0 + Z95 / senior_n.sqrt())
+    senior_holds = ((senior_n > 0) & (senior_upper >= pl.col("senior_hold"))).fill_null(False)
     weakening = _share_shift("entry_share", "entry_share_fall", -1) & senior_holds
 
     production_up = _share_shift("production_share", "production_rise", 1) | _share_shift(
