@@ -55,14 +55,26 @@ def extension_file(name: str) -> Path:
     return candidates[0]
 
 
-def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
-    """Load ducklake and postgres from the package files.
+def attach_statements(
+    catalog: str, data_path: Path | str | None = None, *, read_only: bool = False, alias: str = ALIAS
+) -> list[str]:
+    """The SQL that loads the extensions and attaches the lake: what `attach` runs, and what an analyst
+    pastes into a DuckDB 1.5.5 shell (docs/deployment.md).
 
     LOAD by path rather than INSTALL + LOAD: INSTALL copies the file into ~/.duckdb, which several
     workers starting at once would race on, and which may not be writable for a service user.
+    DATA_PATH is needed only when the lake is created: an existing catalog remembers its path.
     """
-    for name in EXTENSION_PACKAGES:
-        con.execute(f"LOAD '{extension_file(name)}'")
+    statements = [f"LOAD '{_literal(str(extension_file(name)))}'" for name in EXTENSION_PACKAGES]
+    options = []
+    if data_path is not None:
+        path = str(data_path)
+        options.append(f"DATA_PATH '{_literal(path if path.endswith('/') else path + '/')}'")
+    if read_only:
+        options.append("READ_ONLY")
+    suffix = f" ({', '.join(options)})" if options else ""
+    statements += [f"ATTACH '{_literal(f'ducklake:{catalog}')}' AS {alias}{suffix}", f"USE {alias}"]
+    return statements
 
 
 def attach(
@@ -73,20 +85,9 @@ def attach(
     read_only: bool = False,
     alias: str = ALIAS,
 ) -> None:
-    """ATTACH the DuckLake `catalog` (e.g. "postgres:dbname=laborwatch host=127.0.0.1") and USE it.
-
-    DATA_PATH is needed only when the lake is created: an existing catalog remembers its path.
-    """
-    load_extensions(con)
-    options = []
-    if data_path is not None:
-        path = str(data_path)
-        options.append(f"DATA_PATH '{path if path.endswith('/') else path + '/'}'")
-    if read_only:
-        options.append("READ_ONLY")
-    suffix = f" ({', '.join(options)})" if options else ""
-    con.execute(f"ATTACH '{_literal(f'ducklake:{catalog}')}' AS {alias}{suffix}")
-    con.execute(f"USE {alias}")
+    """ATTACH the DuckLake `catalog` (e.g. "postgres:dbname=laborwatch host=127.0.0.1") and USE it."""
+    for statement in attach_statements(catalog, data_path, read_only=read_only, alias=alias):
+        con.execute(statement)
 
 
 def open_read_only(catalog: str) -> duckdb.DuckDBPyConnection:
