@@ -43,6 +43,7 @@ JSON = "application/json; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 MUSE_PAGE_SIZE = 20
 MUSE_MAX_PAGE = 99  # page 100 answers HTTP 400, as the real API does
+MUSE_BOARDS = ["Data Science", "Software Engineering", "Data and Analytics"]  # Muse boards are categories
 BLS_MAX_SERIES = 50
 REMOTEOK_LEGAL = (
     "API Terms of Service: Please link back (with follow, not nofollow) to the URL on Remote OK and "
@@ -837,13 +838,29 @@ class DemoServer:
         pages += [f"{self.url}/careers/{e.key}" for e in self.market.employers if e.mirror]
         return pages
 
-    def config_toml(self, warehouse: Path, data_dir: Path, alerts_file: Path | None = None) -> str:
-        """A laborwatch config whose every source points at this server (demo and DAG tests)."""
-        m = self.market
+    def boards(self, boards_per_source: int | None = None) -> dict[str, list[str]]:
+        """Every board the market publishes, per source (jsonld boards are page URLs)."""
+        cut = slice(None, boards_per_source)
+        boards = {
+            s: [e.board for e in self.market.employers_on(s)][cut] for s in ("greenhouse", "lever", "ashby")
+        }
+        boards["jsonld"] = self.jsonld_pages()[cut]
+        boards["hn"] = ["whoishiring"]
+        boards["remoteok"] = ["all"]
+        boards["themuse"] = MUSE_BOARDS[cut]
+        return boards
 
-        def boards(source: str) -> str:
-            return json.dumps([e.board for e in m.employers_on(source)])
+    def config_toml(
+        self,
+        warehouse: Path,
+        data_dir: Path,
+        alerts_file: Path | None = None,
+        boards_per_source: int | None = None,
+    ) -> str:
+        """A laborwatch config whose every source points at this server (demo and DAG tests).
 
+        `boards_per_source` keeps only the first few boards of each source (fast DAG tests).
+        """
         lines = [
             "# Written by laborwatch demo: every source points at the local demo market server.",
             "[warehouse]",
@@ -857,41 +874,13 @@ class DemoServer:
             "backoff_seconds = 0.05",
             "",
         ]
-        for source in ("greenhouse", "lever", "ashby"):
-            lines += [
-                f"[sources.{source}]",
-                f'base_url = "{self.url}"',
-                f"boards = {boards(source)}",
-                "rate_limit_per_second = 500.0",
-                "",
-            ]
-        lines += [
-            "[sources.jsonld]",
-            f"pages = {json.dumps(self.jsonld_pages())}",
-            "rate_limit_per_second = 500.0",
-            "",
-        ]
-        lines += [
-            "[sources.hn]",
-            f'base_url = "{self.url}"',
-            'boards = ["whoishiring"]',
-            "rate_limit_per_second = 500.0",
-            "",
-        ]
-        lines += [
-            "[sources.remoteok]",
-            f'base_url = "{self.url}"',
-            'boards = ["all"]',
-            "rate_limit_per_second = 500.0",
-            "",
-        ]
-        lines += [
-            "[sources.themuse]",
-            f'base_url = "{self.url}"',
-            'boards = ["Data Science", "Software Engineering", "Data and Analytics"]',
-            "rate_limit_per_second = 500.0",
-            "",
-        ]
+        for source, boards in self.boards(boards_per_source).items():
+            lines.append(f"[sources.{source}]")
+            if source == "jsonld":
+                lines.append(f"pages = {json.dumps(boards)}")
+            else:
+                lines += [f'base_url = "{self.url}"', f"boards = {json.dumps(boards)}"]
+            lines += ["rate_limit_per_second = 500.0", ""]
         lines += [
             "[bls]",
             f'base_url = "{self.url}"',
@@ -1052,3 +1041,41 @@ class DemoServer:
         if self._workbook is None:
             self._workbook = projections_workbook()
         return 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", self._workbook
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve one scenario's market at a fixed week until interrupted (for Airflow runs by hand).
+
+    Writes a config that points laborwatch at it, e.g. for `make airflow`:
+    `python -m laborwatch.demo_server --week 4 --config data/airflow-demo/laborwatch.toml`, then
+    `LABORWATCH_CONFIG=data/airflow-demo/laborwatch.toml make airflow`.
+    """
+    import argparse
+
+    from laborwatch.demo_market import DEFAULT_WEEKS, SCENARIOS, build_market
+
+    parser = argparse.ArgumentParser(prog="python -m laborwatch.demo_server", description=main.__doc__)
+    parser.add_argument("--scenario", choices=SCENARIOS, default="strengthen")
+    parser.add_argument("--weeks", type=int, default=DEFAULT_WEEKS)
+    parser.add_argument("--week", type=int, default=0, help="the market week to serve")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--config", type=Path, default=Path("data/airflow-demo/laborwatch.toml"))
+    args = parser.parse_args(argv)
+    market = build_market(args.scenario, args.weeks)
+    market.set_week(args.week)
+    with DemoServer(market, port=args.port) as server:
+        data_dir = args.config.resolve().parent
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args.config.write_text(
+            server.config_toml(data_dir / "warehouse.duckdb", data_dir, data_dir / "alerts.jsonl")
+        )
+        print(f"serving {args.scenario} week {args.week} at {server.url}; config {args.config}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
