@@ -179,17 +179,18 @@ class Warehouse:
         cls, catalog: str, data_dir: Path | str, data_path: Path | str | None = None
     ) -> Warehouse:
         data_dir = Path(data_dir)
-        data_path = Path(data_path) if data_path else data_dir / "lake"
+        # Absolute, because the catalog records the path and every worker must find the same files.
+        data_path = (Path(data_path) if data_path else data_dir / "lake").resolve()
         data_path.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
         for attempt in range(1, 6):
             # Two processes creating a brand-new lake at once race on its catalog tables; the loser
-            # finds them on the next try. A wrong catalog string fails the same way five times.
+            # finds them on the next try. A configuration error is reported at once.
             try:
                 ducklake.attach(con, catalog, data_path)
                 break
             except duckdb.Error as exc:
-                if attempt == 5:
+                if attempt == 5 or ducklake.is_configuration_error(exc):
                     con.close()
                     raise WarehouseError(f"cannot attach DuckLake catalog {catalog!r}: {exc}") from exc
                 time.sleep(_backoff(attempt, 0.1, 1.0))

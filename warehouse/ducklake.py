@@ -114,6 +114,21 @@ def is_conflict(exc: BaseException) -> bool:
     )
 
 
+def is_configuration_error(exc: BaseException) -> bool:
+    """An ATTACH failure that retrying cannot fix: a missing database or role, a moved data path."""
+    message = str(exc)
+    return any(
+        text in message
+        for text in (
+            "does not match existing data path",
+            "does not exist",
+            "password authentication failed",
+            "Connection refused",
+            "could not translate host name",
+        )
+    )
+
+
 # ---------------------------------------------------------------------------------------- SQL parsing
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|;|[^'\";\-/]+|.", re.S)
 

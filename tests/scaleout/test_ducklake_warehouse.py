@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 from tests.scaleout import lake_writers
 from warehouse import ducklake
-from warehouse.db import Warehouse, WarehouseConflict, _migrations
+from warehouse.db import Warehouse, WarehouseConflict, WarehouseError, _migrations
 from warehouse.snapshot import open_read_only, publish_snapshot
 
 pytestmark = pytest.mark.scaleout
@@ -186,3 +187,27 @@ def test_analysts_read_the_lake_and_its_snapshot_without_blocking_writers(
     with pytest.raises(duckdb.Error, match="read-only|read only"):
         analyst.execute("DELETE FROM marts.watch_signals")
     analyst.close()
+
+
+def test_configuration_errors_fail_at_once_and_say_what_is_wrong(tmp_path: Path, lake: Warehouse) -> None:
+    started = time.monotonic()
+    with pytest.raises(WarehouseError, match="does not exist"):
+        Warehouse.open(
+            None,
+            tmp_path,
+            backend="ducklake",
+            ducklake_catalog="postgres:dbname=laborwatch_no_such_db host=127.0.0.1",
+        )
+    with pytest.raises(WarehouseError, match="does not match existing data path"):
+        Warehouse.open(
+            None,
+            tmp_path,
+            backend="ducklake",
+            ducklake_catalog=lake.catalog,
+            ducklake_data_path=tmp_path / "elsewhere",
+        )
+    assert time.monotonic() - started < 10  # no retry loop on errors that retrying cannot fix
+    with pytest.raises(WarehouseError, match="needs a ducklake_catalog"):
+        Warehouse.open(None, tmp_path, backend="ducklake")
+    with pytest.raises(WarehouseError, match="unknown warehouse backend"):
+        Warehouse.open(tmp_path / "w.duckdb", tmp_path, backend="sqlite")
