@@ -211,3 +211,18 @@ def test_configuration_errors_fail_at_once_and_say_what_is_wrong(tmp_path: Path,
         Warehouse.open(None, tmp_path, backend="ducklake")
     with pytest.raises(WarehouseError, match="unknown warehouse backend"):
         Warehouse.open(tmp_path / "w.duckdb", tmp_path, backend="sqlite")
+
+
+def test_maintenance_keeps_the_data_and_drops_old_snapshots(lake: Warehouse) -> None:
+    key = ["role_id", "week", "signal"]
+    versions = []
+    for value in (1.0, 2.0, 3.0):
+        lake.upsert("marts.watch_signals", lake_writers.signals("r", range(4), value), key)
+        versions.append(lake.scalar("SELECT max(snapshot_id) FROM ducklake_snapshots('lake')"))
+    travel = f"SELECT DISTINCT value FROM watch_signals AT (VERSION => {versions[0]})"
+    assert lake.query(travel).to_series().to_list() == [1.0]  # time travel, for analysts
+    before = lake.query("SELECT * FROM watch_signals ORDER BY ALL")
+    snapshots = lake.scalar("SELECT count(*) FROM ducklake_snapshots('lake')")
+    ducklake.maintain(lake.con, older_than_days=0)
+    assert lake.query("SELECT * FROM watch_signals ORDER BY ALL").equals(before)
+    assert lake.scalar("SELECT count(*) FROM ducklake_snapshots('lake')") < snapshots
