@@ -161,7 +161,7 @@ def validate(suite: str, df: pl.DataFrame, **params: Any) -> Validation:
             {
                 "rule": rule,
                 "expectation": config.type,
-                "kwargs": _jsonable(dict(config.kwargs)),
+                "kwargs": _jsonable({k: v for k, v in config.kwargs.items() if k != "batch_id"}),
                 "unexpected_count": info.get("unexpected_count"),
                 "element_count": info.get("element_count"),
                 "error": _raised(r.exception_info),

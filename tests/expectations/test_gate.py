@@ -71,6 +71,7 @@ def test_failed_batch_is_held_with_names_sample_payloads_and_file(warehouse):
     assert [d["rule"] for d in details] == ["salary_min_le_max"]
     assert details[0]["expectation"] == "expect_column_pair_values_a_to_be_greater_than_b"
     assert details[0]["unexpected_count"] == 1
+    assert details[0]["kwargs"]["column_A"] == "salary_max" and "batch_id" not in details[0]["kwargs"]
     assert json.loads(row["sample"]) == {"salary_min_le_max": [[190_002.0, 999_999.0]]}
     assert json.loads(row["payload_refs"]) == ["ab" * 32, "cd" * 32]
     assert row["released_at"] is None
