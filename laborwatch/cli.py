@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -107,8 +108,23 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         result = quarantine_cmd.release_quarantine(
             settings, wh, args.id, pipeline.release_loaders(settings, wh)
         )
-        _print_json(result)
+        _print_json(asdict(result))
+    if not result.released:
+        print(f"laborwatch: {args.id} stays in quarantine: {result.message}", file=sys.stderr)
+        return 1
     pipeline.publish(settings)
+    return 0
+
+
+def cmd_validations(args: argparse.Namespace) -> int:
+    from laborwatch import pipeline
+    from laborwatch.quarantine_cmd import validation_summary_html
+
+    with pipeline.open_warehouse(_settings(args)) as wh:
+        page = validation_summary_html(wh, args.limit)
+    output = Path(args.output)
+    output.write_text(page, encoding="utf-8")
+    print(output)
     return 0
 
 
@@ -203,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("quarantine", cmd_quarantine, "List, show or release batches held back by the expectations gate.")
     p.add_argument("action", choices=["list", "show", "release"])
     p.add_argument("id", nargs="?", metavar="ID")
+    _add_common(p, as_of=False)
+
+    p = add(
+        "validations", cmd_validations, "Write an HTML summary of the expectations gate's validation runs."
+    )
+    p.add_argument("-o", "--output", metavar="FILE", default="validations.html")
+    p.add_argument("--limit", type=int, default=500, metavar="N", help="latest N runs (default 500)")
     _add_common(p, as_of=False)
     return parser
 
