@@ -108,6 +108,12 @@ def open_sightings(wh: Warehouse, source: str, board: str) -> int:
     )
 
 
+def payload_first_fetched(wh: Warehouse, sha256: str) -> datetime | None:
+    """When a payload was first fetched: the fetched_at of every record parsed from it, so the same
+    body fetched again yields the very same records (and the same gate batch)."""
+    return wh.scalar("SELECT first_fetched_at FROM raw.payloads WHERE sha256 = ?", [sha256])
+
+
 def index_payload(
     wh: Warehouse, sha256: str, size: int, content_type: str | None, path: str, when: datetime
 ) -> int:
