@@ -62,7 +62,9 @@ TRIGGER_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "mixed_review": {
         "description": "Research work holds while routine model-adaptation work compresses.",
+        "routine_compress": 75.0,
         "routine_share_fall": 0.10,
+        "research_share_rise": 0.10,
         "research_hold": 90.0,
         "research_min": 10,
     },

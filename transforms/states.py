@@ -35,6 +35,8 @@ _INPUTS = (
     "employer_top5_share",
     "distinct_employers",
     "research_index",
+    "research_share",
+    "routine_adaptation_index",
     "routine_adaptation_share",
 )
 
@@ -67,7 +69,9 @@ def _params(cards: Sequence[RoleCard]) -> pl.DataFrame:
                 "entry_production_rise": float(strong["entry_production_rise"]),
                 "top5_fall": float(strong["top5_fall"]),
                 "employers_rise": float(strong["employers_rise"]),
+                "routine_compress": float(mixed["routine_compress"]),
                 "routine_share_fall": float(mixed["routine_share_fall"]),
+                "research_share_rise": float(mixed["research_share_rise"]),
                 "research_hold": float(mixed["research_hold"]),
                 "research_min": float(mixed["research_min"]),
             }
@@ -140,7 +144,19 @@ def raw_triggers(inputs: pl.DataFrame, cards: Sequence[RoleCard]) -> pl.DataFram
     breadth = _share_shift("employer_top5_share", "top5_fall", -1) | employers_up
     strengthening = production_up & breadth
 
-    compress = _share_shift("routine_adaptation_share", "routine_share_fall", -1)
+    # Product-model work compresses: fewer routine-adaptation postings per week, and the mix moves
+    # away from them — their share falls, or research's share rises as the rest shrinks around it.
+    # The shares carry the significance (binomial, free of the volume's week-to-week wander).
+    mix_moves = _share_shift("routine_adaptation_share", "routine_share_fall", -1) | _share_shift(
+        "research_share", "research_share_rise", 1
+    )
+    routine, _, routine_high = _rate("routine_adaptation_index")
+    fewer_routine = (
+        (pl.col("base_routine_adaptation_index_n") >= pl.col("min_n"))
+        & (routine <= pl.col("routine_compress"))
+        & (routine_high < 100.0)
+    ).fill_null(False)
+    compress = fewer_routine & mix_moves
     _, _, research_high = _rate("research_index")
     research_holds = (
         (pl.col("base_research_index_n") >= pl.col("research_min"))
@@ -210,8 +226,10 @@ def _detail() -> pl.Expr:
         _num(pl.col("base_distinct_employers"), 0),
     )
     mixed = pl.format(
-        "mixed_review: {}, research_index {} (n {})",
+        "mixed_review: routine_adaptation_index {}, {}, {}, research_index {} (n {})",
+        _num(pl.col("routine_adaptation_index"), 1),
         vs("routine_adaptation_share", 3),
+        vs("research_share", 3),
         _num(pl.col("research_index"), 1),
         _num(pl.col("research_index_n"), 0),
     )
