@@ -1,0 +1,165 @@
+"""An incremental batch of new postings onto the full history, end to end through the scores.
+
+On the full-size warehouse, each run is the next weekly run: a batch of `batch` new postings
+(generated with a fresh seed, ids of their own, first seen that week) goes through the steps the
+pipeline runs after the gate, each committed as in production:
+
+1. classify: one classifier call for every board of the run, as load_landed does after the gate
+   (laborwatch.ingest_postings._classify: company keys, then transforms.classify);
+2. load: per board, as load_landed does (laborwatch.ingest_postings._load_classified: dedup by id
+   and across sources against the warehouse, raw/staging/sightings/alias rows), in one transaction;
+3. outlook: laborwatch.outlook.compute_outlook (incremental): recompute the weeks the batch touched,
+   then states and scores.
+
+Fetching, parsing and the expectations gate come before this and are measured apart (`parse` here,
+benchmarks/bench_gate.py). The two load_landed steps are private functions: the benchmark calls
+them directly to time exactly the post-gate path without rendering payloads. The figure is the
+median end-to-end time over `repeats` successive weeks. Afterwards (not timed) the
+batches are removed again and the marts restored, so the cached warehouse is what it was.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from benchmarks import bench_data
+from benchmarks.harness import Figure, peak_rss_mb, progress, reset_peak
+
+BATCH = 10_000
+ID_PREFIX = "bench-w"  # source_id prefix of the batches' postings, so they can be removed again
+NEW = f"source_id LIKE '{ID_PREFIX}%'"
+TABLES_WITH_NEW_ROWS = (
+    "raw.postings",
+    "staging.posting_aliases",
+    "staging.posting_sightings",
+    "staging.postings",
+)
+
+
+def new_batch(size: int, week: int, as_of: datetime) -> pl.DataFrame:
+    """`size` new canonical records for the run at `as_of`: own ids, dates within its week."""
+    from ingest.records import canonical
+
+    df = canonical(bench_data.generate(size, seed=1_000 + week))
+    hours = pl.int_range(0, df.height) % (7 * 24) + 1
+    return df.with_columns(
+        source_id=pl.format(f"{ID_PREFIX}{week}-{{}}", pl.col("source_id")),
+        url=pl.format("{}?w={}", pl.col("url"), pl.lit(week)),
+        posted_at=pl.lit(as_of, dtype=pl.Datetime("us")) - pl.duration(hours=hours),
+        fetched_at=pl.lit(as_of, dtype=pl.Datetime("us")),
+    )
+
+
+def _fingerprint(wh: object) -> tuple:
+    """Row counts and a lifecycle checksum: equal before and after means the undo was complete."""
+    counts = tuple(wh.scalar(f"SELECT count(*) FROM {t}") for t in TABLES_WITH_NEW_ROWS)  # type: ignore[attr-defined]
+    lifecycle = wh.scalar(  # type: ignore[attr-defined]
+        "SELECT sum(epoch(first_seen) + epoch(last_seen) + coalesce(epoch(closed_at), 0)) FROM staging.postings"
+    )
+    return (*counts, lifecycle)
+
+
+def _marts(wh: object) -> dict[str, pl.DataFrame]:
+    tables = wh.query(  # type: ignore[attr-defined]
+        "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables "
+        "WHERE table_schema = 'marts' AND table_type = 'BASE TABLE'"
+    )["t"].to_list()
+    return {t: wh.query(f"SELECT * FROM {t}") for t in tables}  # type: ignore[attr-defined]
+
+
+def undo(wh: object, marts: dict[str, pl.DataFrame]) -> None:
+    """Remove the batches' rows, re-derive the lifecycle of postings they aliased, restore the marts."""
+    with wh.transaction():  # type: ignore[attr-defined]
+        con = wh.con  # type: ignore[attr-defined]
+        con.execute(
+            "CREATE TEMP TABLE _touched AS SELECT DISTINCT posting_key FROM staging.posting_sightings "
+            f"WHERE {NEW}"
+        )
+        for table in TABLES_WITH_NEW_ROWS:
+            con.execute(f"DELETE FROM {table} WHERE {NEW}")
+        con.execute(
+            """
+            UPDATE staging.postings p SET first_seen = a.first_seen, last_seen = a.last_seen,
+                   closed_at = a.closed_at
+            FROM (SELECT posting_key, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+                         CASE WHEN bool_or(closed_at IS NULL) THEN NULL ELSE max(closed_at) END AS closed_at
+                  FROM staging.posting_sightings WHERE posting_key IN (SELECT posting_key FROM _touched)
+                  GROUP BY posting_key) a
+            WHERE p.posting_key = a.posting_key
+            """
+        )
+        con.execute("DROP TABLE _touched")
+        for table, rows in marts.items():
+            wh.replace_where(table, rows, "true", [])  # type: ignore[attr-defined]
+    wh.con.execute("CHECKPOINT")  # type: ignore[attr-defined]
+
+
+def incremental(n: int, repeats: int, batch: int | None = None) -> list[Figure]:
+    """`repeats` successive weekly batches of `batch` new postings (default 10,000; 1 % of smaller n)."""
+    batch = batch or min(BATCH, max(100, n // 100))
+    from laborwatch.outlook import compute_outlook
+
+    from laborwatch import ingest_postings
+    from laborwatch.settings import load_settings
+    from warehouse.db import Warehouse
+
+    cards = bench_data.cards()
+    start = bench_data.staged_as_of(n)
+    weeks = [start + timedelta(days=7 * k) for k in range(1, repeats + 1)]
+    batches = [new_batch(batch, k, at) for k, at in enumerate(weeks, start=1)]
+    stages: dict[str, list[float]] = {"classify": [], "load": [], "outlook": [], "total": []}
+    boards_per_batch = []
+    data_dir = bench_data.CACHE / "data"
+    with bench_data.writable_warehouse(n) as path, Warehouse.open(path, data_dir) as wh:
+        settings = load_settings(None, warehouse=path)
+        settings.data_dir = data_dir
+        before, marts = _fingerprint(wh), _marts(wh)
+        reset_peak()
+        for records, as_of in zip(batches, weeks, strict=True):
+            boards = records.partition_by("source", "board", maintain_order=True)
+            boards_per_batch.append(len(boards))
+            t0 = time.perf_counter()
+            classified = ingest_postings._classify(boards, cards)
+            t1 = time.perf_counter()
+            with wh.transaction():
+                loaded = sum(
+                    ingest_postings._load_classified(wh, rows, labels, as_of, rows["source"][0]).rows
+                    for rows, labels in zip(boards, classified, strict=True)
+                )
+            t2 = time.perf_counter()
+            compute_outlook(settings, wh, cards, as_of)
+            t3 = time.perf_counter()
+            assert loaded == records.height, (loaded, records.height)
+            for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+                stages[name].append(round(seconds, 4))
+            progress(
+                f"incremental {as_of:%Y-%m-%d}: classify {t1 - t0:.2f} s, load {t2 - t1:.2f} s "
+                f"({len(boards):,} boards), outlook {t3 - t2:.2f} s"
+            )
+        peak = peak_rss_mb()
+        undo(wh, marts)
+        after = _fingerprint(wh)
+        if after != before:
+            raise RuntimeError(
+                f"undoing the incremental batches left the warehouse changed: {before} -> {after}"
+            )
+    medians = {k: statistics.median(v) for k, v in stages.items()}
+    return [
+        Figure(
+            case="incremental",
+            n=batch,
+            median_seconds=round(medians["total"], 4),
+            runs=stages["total"],
+            per_second=round(batch / medians["total"], 1),
+            peak_rss_mb=round(peak, 1),
+            note=(
+                f"{batch:,} new postings a week onto {n:,} (~{statistics.median(boards_per_batch):.0f} boards): "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in medians.items() if k != "total")
+            ),
+            extra={"stages": stages, "boards": boards_per_batch, "history": n},
+        )
+    ]

@@ -1,0 +1,329 @@
+"""`make bench`: run every benchmark case, write benchmarks/results.json, regenerate docs/benchmarks.md.
+
+    python -m benchmarks.run                 # 1,000,000 postings (parse: 100,000), 3 runs each
+    python -m benchmarks.run --quick         # 20,000 postings: a smoke run, written under .cache/
+    python -m benchmarks.run --only classify,queries
+
+Each case runs in its own process (benchmarks.cases); the data they share is generated once and
+cached under benchmarks/.cache/ (the first full run spends several minutes building it). The figure
+tables in docs/benchmarks.md sit between marker comments and are rewritten on every full run; the
+text around them is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_queries import queries
+from benchmarks.harness import CACHE, ROOT, machine, progress, run_case
+from ingest.sources import SOURCES
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+DOCS = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+QUERY_PREFIX = "query_"
+QUERY_NAMES = tuple(queries(datetime(2026, 1, 5)))
+PARSE_SOURCES = tuple(SOURCES)
+
+# What each case is, in the order the docs list them.
+LABELS: dict[str, str] = {
+    "classify": "Classification (transforms.classify, chunks of 100k from Parquet)",
+    "classify_floor": "Floor: one Polars pass over every description",
+    "classify_rowwise": "Per-row Python `re`, same rules (sample)",
+    "signals_full": "Signals + states + scores from scratch (pure transforms)",
+    "outlook_full": "Outlook step, full recompute (read staging, write marts)",
+    "incremental": "Incremental batch of 10,000, end to end through scores",
+    "load_upsert": "Load: Warehouse.upsert into staging.postings",
+    "load_bulk_floor": "Floor: DuckDB bulk INSERT … FROM read_parquet",
+    "load_postings_batch": "Load step per board (load_postings_batch, sample)",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    check: Callable[[dict[str, dict]], tuple[bool, str] | None]  # None: not measured
+
+
+def _fig(figs: dict[str, dict], name: str) -> dict | None:
+    f = figs.get(name)
+    return f if f and "error" not in f else None
+
+
+def _per_second(case: str, minimum: float) -> Callable[[dict[str, dict]], tuple[bool, str] | None]:
+    def check(figs: dict[str, dict]) -> tuple[bool, str] | None:
+        f = _fig(figs, case)
+        return None if f is None else (f["per_second"] >= minimum, f"{f['per_second']:,.0f} postings/s")
+
+    return check
+
+
+def _ratio(figs: dict[str, dict]) -> tuple[bool, str] | None:
+    ours, floor = _fig(figs, "classify"), _fig(figs, "classify_floor")
+    if ours is None or floor is None:
+        return None
+    ratio = ours["median_seconds"] / floor["median_seconds"]
+    return ratio <= 3.0, f"{ratio:.1f}x the floor"
+
+
+def _seconds(case: str, limit: float) -> Callable[[dict[str, dict]], tuple[bool, str] | None]:
+    def check(figs: dict[str, dict]) -> tuple[bool, str] | None:
+        f = _fig(figs, case)
+        return None if f is None else (f["median_seconds"] <= limit, f"{f['median_seconds']:.2f} s")
+
+    return check
+
+
+def _memory(figs: dict[str, dict]) -> tuple[bool, str] | None:
+    big = [f for f in figs.values() if "error" not in f and f.get("n", 0) >= 1_000_000]
+    if not big:
+        return None
+    worst = max(big, key=lambda f: f["peak_rss_mb"])
+    return worst["peak_rss_mb"] <= 4096, f"{worst['peak_rss_mb'] / 1024:.2f} GB ({worst['case']})"
+
+
+def _queries(figs: dict[str, dict]) -> tuple[bool, str] | None:
+    qs = [f for name, f in figs.items() if name.startswith(QUERY_PREFIX) and "error" not in f]
+    if not qs:
+        return None
+    worst = max(qs, key=lambda f: f["median_seconds"])
+    over = [f for f in qs if f["median_seconds"] > 0.1]
+    text = f"slowest {worst['median_seconds'] * 1000:.0f} ms ({worst['case'][len(QUERY_PREFIX) :]})"
+    if over:
+        text += f"; {len(over)} of {len(qs)} over 100 ms"
+    return not over, text
+
+
+TARGETS = [
+    Target("Classification ≥ 100,000 postings/s", _per_second("classify", 100_000)),
+    Target("Classification within 3× the single-pass floor", _ratio),
+    Target("Full signals + scores recompute ≤ 10 s", _seconds("signals_full", 10.0)),
+    Target("Full recompute through the warehouse (outlook step) ≤ 10 s", _seconds("outlook_full", 10.0)),
+    Target("Incremental 10,000-posting batch ≤ 1 s end to end", _seconds("incremental", 1.0)),
+    Target("Peak memory ≤ 4 GB at 1,000,000 postings (every case)", _memory),
+    Target("Analyst queries ≤ 100 ms each (`laborwatch sql`)", _queries),
+]
+
+
+# ------------------------------------------------------------------------------------- running
+def plan(n: int, parse_n: int) -> list[tuple[str, int]]:
+    """(case, n) in run order: cheap pure cases first, the warehouse ones after the data exists."""
+    return [
+        ("classify", n),
+        ("classify_floor", n),
+        ("classify_rowwise", n),
+        ("signals_full", n),
+        ("outlook_full", n),
+        ("incremental", n),
+        ("load_bulk_floor", n),
+        ("load_upsert", n),
+        ("load_postings_batch", n),
+        ("queries", n),
+        ("parse", parse_n),
+    ]
+
+
+def git_commit() -> str:
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return proc.stdout.strip() or "unknown"
+
+
+def run_all(n: int, parse_n: int, repeats: int, only: set[str] | None, log: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    log.unlink(missing_ok=True)
+    progress(f"preparing data at n={n:,} (cached after the first run)")
+    prep = run_case("prepare", ["--n", str(n)], log=log)
+    if prep and "error" in prep[0]:
+        raise SystemExit(f"preparing the benchmark data failed: {prep[0]['error']} (see {log})")
+    prepare_seconds = time.perf_counter() - started
+    figures: list[dict] = []
+    cases: dict[str, float] = {}
+    for case, size in plan(n, parse_n):
+        if only and case not in only:
+            continue
+        progress(f"case {case} (n={size:,})")
+        t0 = time.perf_counter()
+        result = run_case(case, ["--n", str(size), "--repeats", str(repeats)], log=log)
+        cases[case] = round(time.perf_counter() - t0, 1)
+        for f in result:
+            progress(
+                f"  {f['case']}: "
+                + (
+                    f"ERROR {f['error']}"
+                    if "error" in f
+                    else f"{f['median_seconds']:.3f} s, {f['per_second']:,.0f}/s, {f['peak_rss_mb']:,.0f} MB"
+                )
+            )
+        figures.extend(result)
+    return {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git_commit(),
+        "machine": machine(),
+        "n": n,
+        "parse_n": parse_n,
+        "repeats": repeats,
+        "prepare_seconds": round(prepare_seconds, 1),
+        "case_seconds": cases,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "figures": figures,
+    }
+
+
+# ------------------------------------------------------------------------------------ the docs
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 1 else f"{seconds:,.2f} s"
+
+
+def render_figures(results: dict[str, Any]) -> str:
+    """The generated part of docs/benchmarks.md: machine, targets, figures, queries, parse."""
+    figs = {f["case"]: f for f in results["figures"]}
+    m = results["machine"]
+    lines = [
+        f"Measured {results['measured_at']} at commit `{results['commit']}` on {m['cpu']}, "
+        f"{m['cpu_count']} cores, {m['memory_gb']} GB RAM ({m['platform']}); Python {m['python']}, "
+        f"Polars {m['polars']}, DuckDB {m['duckdb']}. n = {results['n']:,} postings "
+        f"(parse: {results['parse_n']:,}), median of {results['repeats']} runs unless noted; "
+        f"`make bench` took {results['total_seconds'] / 60:.1f} min "
+        f"({results['prepare_seconds'] / 60:.1f} min of it building or checking the cached data).",
+        "",
+        "### Targets",
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+    ]
+    for target in TARGETS:
+        outcome = target.check(figs)
+        if outcome is None:
+            lines.append(f"| {target.text} | not measured | — |")
+        else:
+            ok, text = outcome
+            lines.append(f"| {target.text} | {text} | {'met' if ok else '**missed**'} |")
+    lines += [
+        "",
+        "### Figures",
+        "",
+        "| case | n | median wall | postings/s | peak memory | runs (s) | notes |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    errors = []
+    for case, label in LABELS.items():
+        f = figs.get(case)
+        if f is None:
+            continue
+        if "error" in f:
+            errors.append(f"- `{case}` failed: {f['error']}")
+            continue
+        runs = ", ".join(f"{r:.2f}" for r in f["runs"])
+        lines.append(
+            f"| {label} | {f['n']:,} | {_ms(f['median_seconds'])} | {f['per_second']:,.0f} | "
+            f"{f['peak_rss_mb']:,.0f} MB | {runs} | {f['note']} |"
+        )
+    queries = [f for name, f in figs.items() if name.startswith(QUERY_PREFIX)]
+    if queries:
+        lines += [
+            "",
+            "### Analyst queries",
+            "",
+            f"On the views of the {results['n']:,}-posting warehouse. `laborwatch sql` = open read-only, "
+            "query, close (what the CLI does each time); open connection = the same query again on a "
+            "connection kept open. Medians of 5 runs after one warm-up.",
+            "",
+            "| query | `laborwatch sql` | open connection | rows | SQL |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for f in queries:
+            if "error" in f:
+                errors.append(f"- `{f['case']}` failed: {f['error']}")
+                continue
+            extra = f.get("extra", {})
+            lines.append(
+                f"| {f['case'][len(QUERY_PREFIX) :]} | {_ms(f['median_seconds'])} | "
+                f"{_ms(extra.get('warm_seconds', 0))} | {extra.get('rows', '')} | "
+                f"`{extra.get('sql', '')}` |"
+            )
+    parses = [f for name, f in figs.items() if name.startswith("parse_")]
+    if parses:
+        lines += [
+            "",
+            "### Parse from raw payloads, per source format",
+            "",
+            "| format | postings | payloads | MB | median run (postings) | postings/s | 100,000 postings | "
+            "peak memory | time in BeautifulSoup |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for f in parses:
+            if "error" in f:
+                errors.append(f"- `{f['case']}` failed: {f['error']}")
+                continue
+            x = f.get("extra", {})
+            lines.append(
+                f"| {f['case'][len('parse_') :]} | {x.get('postings', f['n']):,} | {x.get('payloads', 0):,} | "
+                f"{x.get('mb', 0):,.0f} | {_ms(f['median_seconds'])} ({f['n']:,}) | {f['per_second']:,.0f} | "
+                f"{_ms(100_000 / f['per_second']) if f['per_second'] else '—'} | {f['peak_rss_mb']:,.0f} MB | "
+                f"{x.get('bs4_share', 0):.0%} |"
+            )
+    other = [
+        f
+        for name, f in figs.items()
+        if name not in LABELS and not name.startswith((QUERY_PREFIX, "parse_")) and "error" in f
+    ]
+    errors += [f"- `{f['case']}` failed: {f['error']}" for f in other]
+    if errors:
+        lines += ["", "### Cases that did not run", "", *errors]
+    return "\n".join(lines)
+
+
+def write_docs(results: dict[str, Any], path: Path) -> None:
+    """Replace the generated block of `path` (or create the page around it)."""
+    block = f"{START}\n{render_figures(results)}\n{END}"
+    if path.exists() and START in (text := path.read_text(encoding="utf-8")) and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        path.write_text(head + block + tail, encoding="utf-8")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Benchmarks\n\n{block}\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, help="postings (default 1,000,000; --quick 20,000)")
+    parser.add_argument(
+        "--parse-n", type=int, help="postings to parse, all formats together (default 100,000)"
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smoke run at n=20,000, written under .cache/")
+    parser.add_argument("--only", help="comma-separated case names")
+    parser.add_argument("--results", type=Path, help="where to write the JSON results")
+    parser.add_argument("--docs", type=Path, help="the Markdown page whose figure block to rewrite")
+    args = parser.parse_args(argv)
+    n = args.n or (20_000 if args.quick else 1_000_000)
+    parse_n = args.parse_n or (2_100 if args.quick else 100_000)
+    repeats = 2 if args.quick and args.repeats == 3 else args.repeats
+    full = n >= 1_000_000 and not args.quick and not args.only
+    results_path = args.results or (RESULTS if full else CACHE / f"results-n{n}.json")
+    docs_path = args.docs or (DOCS if full else CACHE / f"benchmarks-n{n}.md")
+    only = set(args.only.split(",")) if args.only else None
+    log = CACHE / "run.log"
+    results = run_all(n, parse_n, repeats, only, log)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_docs(results, docs_path)
+    progress(f"wrote {results_path} and {docs_path} in {results['total_seconds'] / 60:.1f} min (log: {log})")
+    failed = [f["case"] for f in results["figures"] if "error" in f]
+    if failed:
+        print(f"cases that failed: {', '.join(failed)}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
