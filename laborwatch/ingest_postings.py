@@ -5,11 +5,13 @@ fetched in parallel (one Airflow task per board): `fetch_board` touches no datab
 every body (content-addressed) and writes a JSON manifest of what it fetched; `load_landed` is the
 single writer that turns manifests into warehouse rows, in one transaction.
 
-For each board, `load_landed`: indexes every fetch (raw.fetches, raw.payloads); parses each
-payload, holding an unparseable one in raw.quarantine (stage 'parse') while the board's other
-payloads go on; passes the board's batch through the expectations gate; classifies, deduplicates
-and loads it; moves the lifecycle (a 304 keeps the board's postings seen; a complete, successful
-fetch closes what it no longer lists; a failed one closes nothing); and writes marts.source_health.
+`load_landed` first stages every board: indexes each fetch (raw.fetches, raw.payloads), parses each
+payload (holding an unparseable one in raw.quarantine, stage 'parse', while the board's other
+payloads go on) and passes the board's batch through the expectations gate. It then classifies all
+passed batches in one call and, board by board in source priority order, deduplicates and loads
+them, moves the lifecycle (a 304 keeps the board's postings seen; a complete, successful fetch
+closes what it no longer lists; a failed one closes nothing) and writes marts.source_health.
+See docs/ingest.md.
 """
 
 from __future__ import annotations
@@ -309,6 +311,8 @@ def load_postings_batch(
 
     Classifies, deduplicates (by id, then across sources) and loads raw.postings, staging.postings,
     aliases and sightings. It closes nothing: only load_landed knows whether a fetch was complete.
+    Rows of other boards in `df` are ignored. (`settings` is part of the stable signature the CLI and
+    the quarantine release call.)
     """
     as_of = _utc(as_of)
     records = dedup_within_source(

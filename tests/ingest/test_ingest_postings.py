@@ -342,3 +342,39 @@ def test_release_of_a_payload_that_still_does_not_parse_is_refused(run, market: 
         release_parse_quarantine(settings, wh, qid, AS_OF, [])
     with pytest.raises(ValueError, match="no parse-stage quarantine"):
         release_parse_quarantine(settings, wh, "q-nope", AS_OF, [])
+
+
+def test_progress_is_shown_on_stderr(run, market: Market, capsys: pytest.CaptureFixture[str]) -> None:
+    settings, wh, _ = run(only=("remoteok",))
+    ingest_postings(settings, wh, AS_OF, [], progress=True)
+    err = capsys.readouterr().err
+    assert "[1/1] remoteok all: 1 request(s) (200)" in err
+    assert "remoteok   all" in err and "total: rows=1" in err
+
+
+def test_a_payload_held_at_parse_is_released_once(run, market: Market, cards) -> None:
+    from warehouse import postings_load
+
+    settings, wh, _ = run(only=("remoteok",))
+    (sha,) = wh.query("SELECT DISTINCT payload_sha256 FROM raw.postings")["payload_sha256"]
+    wh.con.execute("DELETE FROM staging.postings")
+    wh.con.execute("DELETE FROM staging.posting_sightings")
+    wh.con.execute("DELETE FROM raw.postings")
+    # As an older parser would have left it: the payload archived, held at the parse stage.
+    postings_load.quarantine_payload(
+        wh,
+        quarantine_id="p-test",
+        created_at=AS_OF,
+        source="remoteok",
+        board="all",
+        reason="old parser bug",
+        sha256=sha,
+        path=str(payload_path(settings.data_dir, sha)),
+        snippet="[",
+    )
+    assert release_parse_quarantine(settings, wh, "p-test", AS_OF, cards) == 1
+    assert list(postings(wh)) == ["remoteok:98765"]
+    assert wh.scalar("SELECT released_at IS NOT NULL FROM raw.quarantine WHERE quarantine_id = 'p-test'")
+    before = dump(wh)
+    assert release_parse_quarantine(settings, wh, "p-test", AS_OF, cards) == 0
+    assert dump(wh) == before
