@@ -44,8 +44,8 @@ SENIORITIES = ("intern", "entry", "mid", "senior", "lead")
 AI_ARCHETYPES = ("production", "routine", "research")
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-# Expected new AI/ML engineer postings per week by seniority (about 55 a week in a steady market).
-AI_BASE = {"intern": 2.0, "entry": 13.0, "mid": 16.0, "senior": 17.0, "lead": 7.0}
+# Expected new AI/ML engineer postings per week by seniority (about 59 a week in a steady market).
+AI_BASE = {"intern": 2.0, "entry": 15.0, "mid": 17.0, "senior": 18.0, "lead": 7.0}
 # Share of each archetype by seniority in a steady market.
 AI_MIX = {
     "intern": {"production": 0.30, "routine": 0.55, "research": 0.15},
@@ -214,9 +214,14 @@ class WeekPlan:
 
 
 def shift_window(weeks: int) -> tuple[int, int]:
-    """(first week of the shift, week it is complete): baseline first, then a ramp, then a plateau."""
-    start = max(2, round(weeks * 0.35))
-    end = max(start + 1, round(weeks * 0.65))
+    """(first week of the shift, week it is complete): baseline first, then a ramp, then a plateau.
+
+    The signals' baseline is the four weeks after the first scrape (weeks 1-4), so the shift starts
+    at week 5 at the earliest; the plateau then needs a four-week window to fill and the states'
+    three weeks of persistence, so a shift is confirmed from about week 11 (12+ weeks to see it).
+    """
+    start = max(5, round(weeks * 0.3))
+    end = max(start + 2, round(weeks * 0.5))
     return start, end
 
 
@@ -232,15 +237,25 @@ def week_plan(scenario: str, week: int, weeks: int) -> WeekPlan:
         if scenario == "strengthen":
             count *= 1 + 0.3 * ramp  # new demand, mostly from employers outside the elite
             if seniority in ("intern", "entry"):
-                mix = {"production": 0.30 + 0.42 * ramp, "routine": 0.55 - 0.40 * ramp, "research": 0.15}
+                mix = {
+                    "production": 0.30 + 0.55 * ramp,
+                    "routine": 0.55 - 0.50 * ramp,
+                    "research": 0.15 - 0.05 * ramp,
+                }
             elif seniority == "mid":
-                mix = {"production": 0.45 + 0.17 * ramp, "routine": 0.35 - 0.17 * ramp, "research": 0.20}
+                mix = {
+                    "production": 0.45 + 0.25 * ramp,
+                    "routine": 0.35 - 0.22 * ramp,
+                    "research": 0.20 - 0.03 * ramp,
+                }
         elif scenario == "junior-cut" and seniority in ("intern", "entry"):
-            count *= 1 - 0.7 * ramp
+            count *= 1 - 0.8 * ramp
+        elif scenario == "junior-cut" and seniority in ("senior", "lead"):
+            count *= 1 + 0.1 * ramp  # reviewers and production owners are kept, a few more hired
         for family, share in mix.items():
             expected = count * share
-            if scenario == "mixed" and family != "research":
-                expected *= 1 - 0.6 * ramp  # product-model work compresses; research holds
+            if scenario == "mixed":  # product-model work compresses; research holds (and grows a little)
+                expected *= 1 + 0.15 * ramp if family == "research" else 1 - 0.75 * ramp
             ai[(seniority, family)] = expected
     join_weight = JOIN_WEIGHT * ramp if scenario == "strengthen" else 0.0
     return WeekPlan(week, ramp, ai, join_weight)

@@ -113,7 +113,7 @@ def test_mixed_research_holds_while_product_work_shrinks(markets):
     market = markets["mixed"]
     per_week = lambda weeks, family: sum(p.family == family for p in _new(market, weeks)) / len(weeks)  # noqa: E731
     research = per_week(range(start), "research")
-    assert abs(per_week(range(end, WEEKS), "research") - research) < 0.3 * research
+    assert per_week(range(end, WEEKS), "research") >= 0.9 * research  # holds (the scenario adds a little)
     for family in ("routine", "production"):
         assert per_week(range(end, WEEKS), family) < 0.6 * per_week(range(start), family)
 
