@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from laborwatch.settings import Settings, SettingsError, load_settings
+from laborwatch.settings import POSTING_SOURCES, Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
 
@@ -104,6 +104,16 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             raise SettingsError(f"laborwatch quarantine {args.action} needs an ID")
         if args.action == "show":
             _print_json(quarantine_cmd.show_quarantine(wh, args.id))
+            return 0
+        held = quarantine_cmd.show_quarantine(wh, args.id)
+        if held["stage"] == "parse" and held["source"] in POSTING_SOURCES:
+            from laborwatch.ingest_postings import release_parse_quarantine
+
+            rows = release_parse_quarantine(
+                settings, wh, args.id, pipeline.resolve_as_of(None), pipeline.cards_for(settings)
+            )
+            _print_json({"quarantine_id": args.id, "released": True, "rows_loaded": rows})
+            pipeline.publish(settings)
             return 0
         result = quarantine_cmd.release_quarantine(
             settings, wh, args.id, pipeline.release_loaders(settings, wh)

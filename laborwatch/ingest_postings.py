@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import polars as pl
 
 import ingest
-from expectations.gate import gate_batch
+from expectations.gate import Batch, gate_batch, gate_batches
 from ingest.http_client import HttpClient, Validators, hosts_for
 from ingest.records import ParseError, canonical, records_frame
 from ingest.sources import SOURCE_PRIORITY, source_module
@@ -401,12 +401,11 @@ class _Staged:
     fetch_errors: list[str] = field(default_factory=list)
     parse_errors: list[str] = field(default_factory=list)
     gate_error: str | None = None
+    candidate: Batch | None = None  # the parsed batch waiting for the gate
 
 
-def _stage_board(
-    settings: Settings, wh: Warehouse, manifest: dict[str, Any], as_of: datetime, run: str
-) -> _Staged:
-    """Index the board's fetches, parse its payloads (quarantining failures), gate its batch."""
+def _stage_board(settings: Settings, wh: Warehouse, manifest: dict[str, Any], run: str) -> _Staged:
+    """Index the board's fetches and parse its payloads (quarantining failures) for the gate."""
     source, board = manifest["source"], manifest["board"]
     module = source_module(source)
     staged = _Staged(
@@ -459,28 +458,24 @@ def _stage_board(
             frames.append(records_frame(records))
             refs.append(sha)
     batch = dedup_within_source(pl.concat(frames)) if frames else records_frame([])
-    if batch.is_empty():
-        return staged
-    gate = gate_batch(
-        wh,
-        SUITE,
-        batch,
-        batch_id=f"{source}:{board}:{run}",
-        source=source,
-        board=board,
-        payload_refs=refs,
-        run=run,
-        as_of=as_of,
-    )
-    if gate.passed:
-        staged.batch = batch
-    else:
-        staged.held_rows = batch.height
-        staged.report.quarantined.append(str(gate.quarantine_id))
-        staged.gate_error = (
-            f"{SUITE} gate quarantined the batch as {gate.quarantine_id}: {', '.join(gate.failed)}"
-        )
+    if not batch.is_empty():
+        staged.candidate = Batch(batch, f"{source}:{board}:{run}", source, board, refs)
     return staged
+
+
+def _gate_boards(wh: Warehouse, staged: Sequence[_Staged], as_of: datetime, run: str) -> None:
+    """Pass each board's parsed batch through the gate; a held batch loads nothing from its board."""
+    pending = [s for s in staged if s.candidate is not None]
+    results = gate_batches(wh, SUITE, [s.candidate for s in pending], run=run, as_of=as_of)
+    for board, gate in zip(pending, results, strict=True):
+        if gate.passed:
+            board.batch = board.candidate.df
+        else:
+            board.held_rows = board.candidate.df.height
+            board.report.quarantined.append(str(gate.quarantine_id))
+            board.gate_error = (
+                f"{SUITE} gate quarantined the batch as {gate.quarantine_id}: {', '.join(gate.failed)}"
+            )
 
 
 def _finish_board(
@@ -522,7 +517,8 @@ def load_landed(
     landed = sorted((read_manifest(p) for p in manifests), key=_priority)
     report = PostingsReport(as_of)
     with wh.transaction():
-        staged = [_stage_board(settings, wh, manifest, as_of, run) for manifest in landed]
+        staged = [_stage_board(settings, wh, manifest, run) for manifest in landed]
+        _gate_boards(wh, staged, as_of, run)
         classified = _classify([s.batch for s in staged], cards)
         for board, labels in zip(staged, classified, strict=True):
             report.boards.append(_finish_board(wh, board, labels, as_of, run))

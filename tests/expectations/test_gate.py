@@ -8,7 +8,7 @@ import json
 import polars as pl
 
 from alerts.detect import detect_alerts
-from expectations.gate import gate_and_load, gate_batch
+from expectations.gate import Batch, gate_and_load, gate_batch, gate_batches
 from laborwatch.role_cards import DEFAULT_ROLES_DIR, load_role_cards
 from tests.expectations.batches import FETCHED_AT, postings, set_cell
 from warehouse.db import Warehouse
@@ -193,3 +193,21 @@ def test_unknown_suite_is_a_clear_error(warehouse):
     with pytest.raises(KeyError, match="unknown suite 'postings'"):
         gate_batch(warehouse, "postings", postings(1), batch_id="b")
     assert warehouse.scalar("SELECT count(*) FROM marts.validation_runs") == 0
+
+
+def test_gate_batches_validates_a_clean_run_once_and_names_each_bad_batch(warehouse):
+    clean = [
+        Batch(postings(3, "greenhouse", b), f"greenhouse/{b}/r", "greenhouse", b) for b in ("a", "b", "c")
+    ]
+    results = gate_batches(warehouse, "raw_postings", clean, run="2025-05-05")
+    assert [r.passed for r in results] == [True, True, True]
+    assert len({r.seconds for r in results}) == 1  # one shared validation
+    assert warehouse.scalar("SELECT count(*) FROM validation_runs WHERE success") == 3
+
+    bad = set_cell(postings(3, "greenhouse", "d"), "description_text", 1, " ")
+    mixed = [*clean[:2], Batch(bad, "greenhouse/d/r", "greenhouse", "d")]
+    results = gate_batches(warehouse, "raw_postings", mixed, run="2025-05-06")
+    assert [r.passed for r in results] == [True, True, False]
+    assert results[2].failed == ["description_not_empty"]
+    assert warehouse.query("SELECT board FROM quarantine").rows() == [("d",)]
+    assert warehouse.query("SELECT board, status FROM source_health").rows() == [("d", "quarantined")]
