@@ -189,7 +189,12 @@ def weekly_counts(
     bounds = _bounds(posts, windows, start_weeks, first_days, last_week)
     if bounds.is_empty():
         return empty_counts()
-    daily = _daily_open(posts, bounds, today)
+    # One join of the bounds onto the postings; the three counts are lazy branches of it, collected
+    # together so Polars can run them side by side.
+    joined = posts.join(bounds, on="role_id").lazy()
+    daily, new, employers = pl.collect_all(
+        [_daily_open(joined, bounds, today), _new_counts(joined), _employer_counts(joined, last_week)]
+    )
     ref = daily.filter(
         pl.col("day") == pl.min_horizontal(pl.col("week") + timedelta(days=6), pl.lit(today))
     ).select(
@@ -214,16 +219,15 @@ def weekly_counts(
     grid = bounds.select(
         "role_id", week=pl.date_ranges("ws", pl.lit(last_week), interval="1w", closed="both")
     ).explode("week")
-    out = (
+    return (
         grid.join(ref, on=["role_id", "week"], how="left")
         .join(weekly_open, on=["role_id", "week"], how="left")
-        .join(_new_counts(posts, bounds), on=["role_id", "week"], how="left")
-        .join(_employer_counts(posts, bounds, last_week), on=["role_id", "week"], how="left")
+        .join(new, on=["role_id", "week"], how="left")
+        .join(employers, on=["role_id", "week"], how="left")
         .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNT_COLUMNS)
         .select("role_id", "week", "ref_day", *COUNT_COLUMNS)
         .sort("role_id", "week")
     )
-    return out
 
 
 def _bounds(
@@ -258,15 +262,13 @@ def _bounds(
     )
 
 
-def _daily_open(posts: pl.DataFrame, bounds: pl.DataFrame, today: date) -> pl.DataFrame:
+def _daily_open(joined: pl.LazyFrame, bounds: pl.DataFrame, today: date) -> pl.LazyFrame:
     """Open postings per role and day from +1/-1 events and a cumulative sum, with 7-day sums.
 
     A posting is open from its first_seen day up to the day before closed_at; events before the
     grid's first day are moved onto it, so the running sum starts at the number open that day.
     """
-    ev = posts.join(bounds.select("role_id", "d0"), on="role_id").filter(
-        pl.col("cl").is_null() | (pl.col("cl") > pl.col("d0"))
-    )
+    ev = joined.filter(pl.col("cl").is_null() | (pl.col("cl") > pl.col("d0")))
     opens = ev.select("role_id", "senior", day=pl.max_horizontal("fs", "d0"), delta=pl.lit(1))
     closes = ev.filter(pl.col("cl").is_not_null()).select("role_id", "senior", day="cl", delta=pl.lit(-1))
     deltas = (
@@ -274,9 +276,11 @@ def _daily_open(posts: pl.DataFrame, bounds: pl.DataFrame, today: date) -> pl.Da
         .group_by("role_id", "day")
         .agg(d_all=pl.col("delta").sum(), d_senior=(pl.col("delta") * pl.col("senior")).sum())
     )
-    grid = bounds.select(
-        "role_id", "first_day", "ws", day=pl.date_ranges("d0", pl.lit(today), closed="both")
-    ).explode("day")
+    grid = (
+        bounds.lazy()
+        .select("role_id", "first_day", "ws", day=pl.date_ranges("d0", pl.lit(today), closed="both"))
+        .explode("day")
+    )
     return (
         grid.join(deltas, on=["role_id", "day"], how="left")
         .sort("role_id", "day")
@@ -297,13 +301,12 @@ def _daily_open(posts: pl.DataFrame, bounds: pl.DataFrame, today: date) -> pl.Da
     )
 
 
-def _new_counts(posts: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
+def _new_counts(joined: pl.LazyFrame) -> pl.LazyFrame:
     """Postings first seen per role and week, by seniority and responsibility tag."""
     entry, prod = pl.col("entry"), pl.col("production")
     tags = {f"new_{tag}": pl.col("tags").list.contains(tag).sum() for tag in TAG_NAMES}
     return (
-        posts.join(bounds.select("role_id", "ws"), on="role_id")
-        .filter(pl.col("fs") >= pl.col("ws"))
+        joined.filter(pl.col("fs") >= pl.col("ws"))
         .group_by("role_id", week=pl.col("fs").dt.truncate("1w"))
         .agg(
             new_postings=pl.len(),
@@ -316,18 +319,18 @@ def _new_counts(posts: pl.DataFrame, bounds: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _employer_counts(posts: pl.DataFrame, bounds: pl.DataFrame, last_week: date) -> pl.DataFrame:
+def _employer_counts(joined: pl.LazyFrame, last_week: date) -> pl.LazyFrame:
     """Employer breadth over each week's trailing window of new postings (known employers only).
 
     Each (role, employer, week) count is spread onto the `window` weeks whose trailing window holds
-    it — rows grow by the window length, not by the days a posting is open.
+    it — rows grow by the window length, not by the days a posting is open. Employers are grouped
+    by a 64-bit hash of their key (only equality matters, and integers group faster than text).
     """
     per_week = (
-        posts.filter(pl.col("company_key").is_not_null())
-        .join(bounds.select("role_id", "ws", "window"), on="role_id")
-        .with_columns(week=pl.col("fs").dt.truncate("1w"))
+        joined.filter(pl.col("company_key").is_not_null())
+        .with_columns(week=pl.col("fs").dt.truncate("1w"), employer=pl.col("company_key").hash())
         .filter(pl.col("week") >= pl.col("ws") - pl.duration(weeks=pl.col("window") - 1))
-        .group_by("role_id", "week", "company_key", "ws", "window")
+        .group_by("role_id", "week", "employer", "ws", "window")
         .agg(c=pl.len())
     )
     spread = (
@@ -335,7 +338,7 @@ def _employer_counts(posts: pl.DataFrame, bounds: pl.DataFrame, last_week: date)
         .explode("k")
         .with_columns(week=pl.col("week") + pl.duration(weeks=pl.col("k")))
         .filter((pl.col("week") >= pl.col("ws")) & (pl.col("week") <= last_week))
-        .group_by("role_id", "week", "company_key")
+        .group_by("role_id", "week", "employer")
         .agg(pl.col("c").sum())
     )
     return spread.group_by("role_id", "week").agg(

@@ -40,6 +40,15 @@ _INPUTS = (
     "routine_adaptation_share",
 )
 
+_SHARE_INPUTS = (
+    "entry_share",
+    "production_share",
+    "entry_production_share",
+    "employer_top5_share",
+    "research_share",
+    "routine_adaptation_share",
+)
+
 STATE_SCHEMA = {
     "role_id": pl.String,
     "week": pl.Date,
@@ -101,15 +110,20 @@ def _k(name: str, base: bool = False) -> tuple[pl.Expr, pl.Expr]:
     return (pl.col(f"{prefix}{name}") * n).round(0), n
 
 
-def _share_shift(name: str, threshold: str, direction: int) -> pl.Expr:
-    """The share moved by at least `threshold` in `direction` (+1 up, -1 down), on enough postings,
-    and Newcombe's interval for the difference excludes zero."""
+def _share_bounds(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Add {name}_lo/_hi: Newcombe's interval for (share now - share at baseline) at the card's z."""
     k1, n1 = _k(name)
     k0, n0 = _k(name, base=True)
     low, high = newcombe(k1, n1, k0, n0, pl.col("z"))
+    return df.with_columns(low.alias(f"{name}_lo"), high.alias(f"{name}_hi"))
+
+
+def _share_shift(name: str, threshold: str, direction: int) -> pl.Expr:
+    """The share moved by at least `threshold` in `direction` (+1 up, -1 down), on enough postings,
+    and Newcombe's interval for the difference excludes zero (columns from `_share_bounds`)."""
     moved = (pl.col(name) - pl.col(f"base_{name}")) * direction >= pl.col(threshold)
-    distinct = (low > 0) if direction > 0 else (high < 0)
-    enough = (n1 >= pl.col("min_n")) & (n0 >= pl.col("min_n"))
+    distinct = (pl.col(f"{name}_lo") > 0) if direction > 0 else (pl.col(f"{name}_hi") < 0)
+    enough = (pl.col(f"{name}_n") >= pl.col("min_n")) & (pl.col(f"base_{name}_n") >= pl.col("min_n"))
     return (enough & moved & distinct).fill_null(False)
 
 
@@ -124,6 +138,8 @@ def _rate(name: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 def raw_triggers(inputs: pl.DataFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:
     """Add a boolean column per trigger: its condition holds this week (before any persistence)."""
     df = inputs.join(_params(cards), on="role_id")
+    for name in _SHARE_INPUTS:
+        df = _share_bounds(df, name)
     after_baseline = pl.col("week") > pl.col("baseline_week")
 
     # The senior stock on the reference day is close to Poisson (postings arrive independently and

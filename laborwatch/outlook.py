@@ -1,0 +1,182 @@
+"""The outlook step: watch signals, outlook states and scores for the weeks the latest data touched.
+
+Incremental by default. The expensive part is counting postings into weeks; everything after it
+(indices against the baseline, intervals, triggers with their hysteresis, scores) is a few rows per
+role and week, so it is recomputed over each role's whole history every time — states are
+path-dependent, and this way a touched week and every week after it come out exactly as a full
+recompute would make them. What decides where counting starts, per role:
+
+* the Monday of the last computed as_of (that week may have been partial) — or earlier, the Monday
+  of the earliest change in the postings since then: a new, reclassified or removed posting
+  touches the weeks from its first_seen on, a closed one the weeks from its closed_at on (found by
+  comparing per-week fingerprints of the postings with those stored, marts.outlook_fingerprints);
+* everything, when asked (`full`), on the first computation, when the role card changed, or when
+  as_of moved back in time.
+
+Rows are rewritten from the first recounted week on — from the role's first week when that week is
+inside the baseline window (every index refers to it) or when the BLS data changed. Everything is
+written in one transaction, and running twice for the same as_of writes the same rows again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+from laborwatch.settings import Settings
+from transforms.role_card import RoleCard
+from transforms.scores import role_scores
+from transforms.signals import baseline_weeks, monday, naive_utc, watch_signals, weekly_counts
+from transforms.states import outlook_states
+from warehouse import outlook_load as load
+from warehouse.db import Warehouse
+
+
+@dataclass
+class OutlookReport:
+    """What one computation did; `recomputed` maps each role to "all" or the first Monday recounted."""
+
+    as_of: datetime
+    full: bool
+    recomputed: dict[str, str] = field(default_factory=dict)
+    touched: dict[str, str] = field(default_factory=dict)  # role -> earliest week a change touched
+    postings_read: int = 0
+    rows_written: dict[str, int] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def card_fingerprint(card: RoleCard) -> str:
+    """Changes whenever anything the outlook of `card` depends on changes."""
+    parts = (card.soc_codes, card.components, card.states, card.triggers, card.adjustments)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def touched_weeks(current: pl.DataFrame, stored: pl.DataFrame) -> dict[str, date]:
+    """Per role, the earliest week whose fingerprint row (postings first seen, or closed, that
+    week) differs from the stored one: a new, reclassified or removed posting touches the weeks
+    from its first_seen, a closing the weeks from its closed_at."""
+    key = ["role_id", "week", "kind"]
+    both = current.join(stored, on=key, how="full", coalesce=True, suffix="_old")
+    differs = both.filter(
+        pl.col("postings").is_null()
+        | pl.col("postings_old").is_null()
+        | (pl.col("postings") != pl.col("postings_old"))
+        | (pl.col("fingerprint") != pl.col("fingerprint_old"))
+    )
+    per_role = differs.group_by("role_id").agg(pl.col("week").min())
+    return dict(zip(per_role["role_id"].to_list(), per_role["week"].to_list(), strict=True))
+
+
+def first_days(current: pl.DataFrame, as_of: datetime) -> dict[str, date]:
+    """Each role's first posting day, if it is not after as_of (the start of its valid days)."""
+    rows = (
+        current.filter(pl.col("kind") == "first_seen")
+        .group_by("role_id")
+        .agg(pl.col("earliest").min())
+        .filter(pl.col("earliest") <= as_of)
+    )
+    return dict(zip(rows["role_id"].to_list(), rows["earliest"].dt.date().to_list(), strict=True))
+
+
+def _plan(
+    cards: Sequence[RoleCard], marks: pl.DataFrame, touched: dict[str, date], as_of: datetime, full: bool
+) -> dict[str, date | None]:
+    """Per role: the first Monday to recount, or None to recount everything."""
+    known = {row["role_id"]: row for row in marks.to_dicts()}
+    this_week = monday(as_of.date())
+    plan: dict[str, date | None] = {}
+    for card in cards:
+        mark = known.get(card.id)
+        if full or mark is None or mark["card_sha256"] != card_fingerprint(card) or as_of < mark["as_of"]:
+            plan[card.id] = None
+            continue
+        since = monday(mark["as_of"].date())
+        if card.id in touched:
+            since = min(since, touched[card.id])
+        plan[card.id] = min(since, this_week)
+    return plan
+
+
+def compute_outlook(
+    settings: Settings, wh: Warehouse, cards: Sequence[RoleCard], as_of: datetime, full: bool = False
+) -> OutlookReport:
+    """Recompute watch_signals, role_states and role_scores up to `as_of` (see the module doc).
+
+    `settings` is taken for the uniform pipeline-step signature; nothing in it changes the result.
+    """
+    del settings
+    started = time.perf_counter()
+    as_of = naive_utc(as_of)
+    cards = list(cards)
+    windows = {c.id: c.rules.comparison_weeks for c in cards}
+
+    def body(wh: Warehouse) -> OutlookReport:
+        report = OutlookReport(as_of=as_of, full=full)
+        marks = load.read_watermarks(wh)
+        current = load.posting_fingerprints(wh, list(windows))
+        touched = touched_weeks(current, load.stored_fingerprints(wh))
+        bls, bls_fingerprint = load.read_bls(wh)
+        plan = _plan(cards, marks, touched, as_of, full)
+        posts = load.read_postings(wh, plan, windows, as_of)
+        starts = {r: s for r, s in plan.items() if s is not None}
+        counts_new = weekly_counts(
+            posts, as_of, windows, start_weeks=starts, first_days=first_days(current, as_of)
+        )
+        counts = pl.concat([load.read_counts(wh, starts), counts_new], how="vertical_relaxed")
+
+        signals = watch_signals(counts, cards, bls)
+        states = outlook_states(signals, cards)
+        scores = role_scores(signals, states, cards)
+
+        marts_from = _marts_from(plan, counts, cards, marks, bls_fingerprint)
+        report.rows_written = load.write_outlook(wh, counts_new, plan, signals, states, scores, marts_from)
+        load.record_fingerprints(wh, current, list(windows))
+        load.record_watermarks(
+            wh,
+            pl.DataFrame(
+                {
+                    "role_id": list(windows),
+                    "as_of": [as_of] * len(windows),
+                    "card_sha256": [card_fingerprint(c) for c in cards],
+                    "bls_fingerprint": [bls_fingerprint] * len(windows),
+                    "computed_at": [datetime.now().replace(microsecond=0)] * len(windows),
+                },
+                schema_overrides={"as_of": pl.Datetime("us"), "computed_at": pl.Datetime("us")},
+            ),
+        )
+        report.recomputed = {r: ("all" if s is None else s.isoformat()) for r, s in plan.items()}
+        report.touched = {r: w.isoformat() for r, w in touched.items()}
+        report.postings_read = posts.height
+        latest = scores.sort("as_of").group_by("role_id").agg(pl.all().last())
+        report.states = dict(zip(latest["role_id"].to_list(), latest["outlook_state"].to_list(), strict=True))
+        report.totals = dict(zip(latest["role_id"].to_list(), latest["total"].to_list(), strict=True))
+        return report
+
+    report = wh.atomically(body)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _marts_from(
+    plan: dict[str, date | None],
+    counts: pl.DataFrame,
+    cards: Sequence[RoleCard],
+    marks: pl.DataFrame,
+    bls_fingerprint: str,
+) -> dict[str, date | None]:
+    """Per role, the first week whose signals, states or scores can differ from what is stored."""
+    base = baseline_weeks(counts.select("role_id", "week"), cards)
+    baseline = dict(zip(base["role_id"].to_list(), base["baseline_week"].to_list(), strict=True))
+    old_bls = dict(zip(marks["role_id"].to_list(), marks["bls_fingerprint"].to_list(), strict=True))
+    out: dict[str, date | None] = {}
+    for role, since in plan.items():
+        moved_baseline = role not in baseline or since is None or since <= baseline[role]
+        out[role] = None if moved_baseline or old_bls.get(role) != bls_fingerprint else since
+    return out
