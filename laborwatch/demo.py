@@ -345,9 +345,9 @@ def _count_alerts(settings: Settings, kind: str) -> int:
 def _week_line(w: WeekLog) -> str:
     total = sum(w.seconds.values())
     bls = ",".join(w.bls_due) if w.bls_due else "-"
-    new = w.loaded.get("new", "?")
+    new = sum(board.get("new", 0) for board in w.loaded.get("boards", []))
     return (
-        f"  week {w.week:>2}  {w.as_of:%Y-%m-%d}  on boards {w.listed:>4}  new {new!s:>4}  "
+        f"  week {w.week:>2}  {w.as_of:%Y-%m-%d}  on boards {w.listed:>4}  new {new:>4}  "
         f"bls {bls:<14}  alerts +{w.new_alerts:<2}  {total:5.1f} s"
     )
 
