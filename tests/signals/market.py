@@ -115,3 +115,55 @@ def _draw(
 def end_of_week(week: int, start: date = START) -> datetime:
     """The last moment of week `week` (0-based) of the simulated market."""
     return datetime.combine(start + timedelta(days=7 * week + 6), datetime.max.time()).replace(microsecond=0)
+
+
+# One day's hires in the exact market: (seniority, tags, employer). Ten postings a day, so every
+# day, week and window has exactly the same mix — signals that cannot move.
+STEADY_DAY: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("entry", ("deployment", "evaluation"), "employer-000"),
+    ("entry", ("routine_adaptation",), "employer-001"),
+    ("intern", ("routine_adaptation",), "employer-002"),
+    ("mid", ("evaluation", "monitoring"), "employer-003"),
+    ("mid", ("routine_adaptation",), "employer-004"),
+    ("mid", ("research",), "employer-005"),
+    ("senior", ("deployment", "failure_response"), "employer-006"),
+    ("senior", ("research",), "employer-007"),
+    ("lead", ("data_quality", "evaluation"), "employer-008"),
+    ("senior", ("routine_adaptation", "monitoring"), "employer-009"),
+)
+
+
+def exact(
+    weeks: int,
+    day_mix: Callable[[int], tuple[tuple[str, tuple[str, ...], str], ...]] = lambda _day: STEADY_DAY,
+    open_days: int = 35,
+    role_id: str = "ai_ml_engineer",
+    start: date = START,
+) -> pl.DataFrame:
+    """A noise-free market: `day_mix(day)` opens each day, every posting stays open `open_days`.
+
+    Postings opened before day 0 (the stock) are first seen on day 0, as a first scrape sees them.
+    """
+    rows = []
+    for day in range(-open_days + 1, weeks * 7):
+        for i, (seniority, tags, employer) in enumerate(day_mix(max(day, 0))):
+            opened = datetime.combine(start, datetime.min.time()) + timedelta(days=day, hours=9)
+            production = any(t in PRODUCTION_TAGS for t in tags)
+            rows.append(
+                {
+                    "posting_key": f"d{day}-{i}",
+                    "role_id": role_id,
+                    "seniority": seniority,
+                    "tags": list(tags),
+                    "production_ownership": production,
+                    "routine_only": "routine_adaptation" in tags
+                    and not production
+                    and "research" not in tags,
+                    "company_key": employer,
+                    "first_seen": max(
+                        opened, datetime.combine(start, datetime.min.time()) + timedelta(hours=9)
+                    ),
+                    "closed_at": opened + timedelta(days=open_days),
+                }
+            )
+    return pl.DataFrame(rows, schema_overrides={"tags": pl.List(pl.String)})
