@@ -13,6 +13,11 @@ recompute would make them. What decides where counting starts, per role:
 * everything, when asked (`full`), on the first computation, when the role card changed, or when
   as_of moved back in time.
 
+Counting from a start week needs the postings first seen in its trailing window and those that
+closed since; the postings still open from before are not read again: the open count is anchored
+on the stored count of the Sunday before (a change could not have touched it, or the start week
+would be earlier).
+
 Rows are rewritten from the first recounted week on — from the role's first week when that week is
 inside the baseline window (every index refers to it) or when the BLS data changed. Everything is
 written in one transaction, and running twice for the same as_of writes the same rows again.
@@ -24,7 +29,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -85,6 +90,22 @@ def first_days(current: pl.DataFrame, as_of: datetime) -> dict[str, date]:
     return dict(zip(rows["role_id"].to_list(), rows["earliest"].dt.date().to_list(), strict=True))
 
 
+def open_anchors(history: pl.DataFrame, starts: dict[str, date]) -> dict[str, tuple[int, int]]:
+    """Per role, (open, senior open) on the Sunday before its start week, from the stored counts of
+    the week before — only where that week was counted complete (its reference day is that Sunday)."""
+    rows = history.join(
+        pl.DataFrame(
+            {"role_id": list(starts), "start": list(starts.values())},
+            schema={"role_id": pl.String, "start": pl.Date},
+        ),
+        on="role_id",
+    ).filter(
+        (pl.col("week") == pl.col("start") - timedelta(weeks=1))
+        & (pl.col("ref_day") == pl.col("start") - timedelta(days=1))
+    )
+    return {r: (o, s) for r, o, s in rows.select("role_id", "open_ref", "senior_ref").iter_rows()}
+
+
 def _plan(
     cards: Sequence[RoleCard], marks: pl.DataFrame, touched: dict[str, date], as_of: datetime, full: bool
 ) -> dict[str, date | None]:
@@ -124,12 +145,19 @@ def compute_outlook(
         touched = touched_weeks(current, load.stored_fingerprints(wh))
         bls, bls_fingerprint = load.read_bls(wh)
         plan = _plan(cards, marks, touched, as_of, full)
-        posts = load.read_postings(wh, plan, windows, as_of)
         starts = {r: s for r, s in plan.items() if s is not None}
+        history = load.read_counts(wh, starts)
+        anchors = open_anchors(history, starts)
+        posts = load.read_postings(wh, plan, windows, as_of, anchored=anchors)
         counts_new = weekly_counts(
-            posts, as_of, windows, start_weeks=starts, first_days=first_days(current, as_of)
+            posts,
+            as_of,
+            windows,
+            start_weeks=starts,
+            first_days=first_days(current, as_of),
+            open_before=anchors,
         )
-        counts = pl.concat([load.read_counts(wh, starts), counts_new], how="vertical_relaxed")
+        counts = pl.concat([history, counts_new], how="vertical_relaxed")
 
         signals = watch_signals(counts, cards, bls)
         states = outlook_states(signals, cards)

@@ -152,6 +152,7 @@ def weekly_counts(
     windows: Mapping[str, int],
     start_weeks: Mapping[str, date] | None = None,
     first_days: Mapping[str, date] | None = None,
+    open_before: Mapping[str, tuple[int, int]] | None = None,
 ) -> pl.DataFrame:
     """Integer counts per role and week, for the weeks from each role's start week to as_of's week.
 
@@ -164,6 +165,11 @@ def weekly_counts(
     must hold at least every posting open on or after six days before the start week, or first seen
     in the trailing window of the start week; other rows do no harm. `first_days` (role -> the date
     of its first posting ever) is needed then too, because the input alone no longer shows it.
+
+    `open_before` (role -> (open, senior open) on the Sunday before the start week, as counted
+    before) anchors the running count of open postings, so the input may leave out the postings
+    first seen before that week that are still open at as_of: only opening and closing events
+    from six days before the start week on move the count, and the anchor supplies the level.
     """
     as_of = naive_utc(as_of)
     today = as_of.date()
@@ -186,7 +192,7 @@ def weekly_counts(
         .with_columns(cl=pl.when(pl.col("cl").is_not_null()).then(pl.max_horizontal("cl", "fs")))
         .collect()
     )
-    bounds = _bounds(posts, windows, start_weeks, first_days, last_week)
+    bounds = _bounds(posts, windows, start_weeks, first_days, open_before, last_week)
     if bounds.is_empty():
         return empty_counts()
     # One join of the bounds onto the postings; the three counts are lazy branches of it, collected
@@ -235,9 +241,11 @@ def _bounds(
     windows: Mapping[str, int],
     start_weeks: Mapping[str, date] | None,
     first_days: Mapping[str, date] | None,
+    open_before: Mapping[str, tuple[int, int]] | None,
     last_week: date,
 ) -> pl.DataFrame:
-    """Per role: the first posting day, the first output week `ws`, the first grid day, the window."""
+    """Per role: the first posting day, the first output week `ws`, the first grid day, the window,
+    and the anchor of the open count (null: count from the postings alone)."""
     seen = posts.group_by("role_id").agg(seen_first=pl.col("fs").min())
     given = pl.DataFrame(
         {
@@ -245,8 +253,17 @@ def _bounds(
             "window": list(windows.values()),
             "given_first": [(first_days or {}).get(r) for r in windows],
             "given_start": [(start_weeks or {}).get(r) for r in windows],
+            "anchor_open": [(open_before or {}).get(r, (None, None))[0] for r in windows],
+            "anchor_senior": [(open_before or {}).get(r, (None, None))[1] for r in windows],
         },
-        schema={"role_id": pl.String, "window": pl.Int64, "given_first": pl.Date, "given_start": pl.Date},
+        schema={
+            "role_id": pl.String,
+            "window": pl.Int64,
+            "given_first": pl.Date,
+            "given_start": pl.Date,
+            "anchor_open": pl.Int64,
+            "anchor_senior": pl.Int64,
+        },
     )
     return (
         given.join(seen, on="role_id", how="left")
@@ -258,7 +275,7 @@ def _bounds(
             ).clip(upper_bound=last_week)
         )
         .with_columns(d0=pl.col("ws") - timedelta(days=6))
-        .select("role_id", "first_day", "ws", "d0", "window")
+        .select("role_id", "first_day", "ws", "d0", "window", "anchor_open", "anchor_senior")
     )
 
 
@@ -278,9 +295,27 @@ def _daily_open(joined: pl.LazyFrame, bounds: pl.DataFrame, today: date) -> pl.L
     )
     grid = (
         bounds.lazy()
-        .select("role_id", "first_day", "ws", day=pl.date_ranges("d0", pl.lit(today), closed="both"))
+        .select(
+            "role_id",
+            "first_day",
+            "ws",
+            "anchor_open",
+            "anchor_senior",
+            day=pl.date_ranges("d0", pl.lit(today), closed="both"),
+        )
         .explode("day")
     )
+    anchor_day = pl.col("day") == pl.col("ws") - timedelta(days=1)
+
+    def anchored(running: pl.Expr, anchor: str) -> pl.Expr:
+        """The running sum moved so that it equals the anchor on the Sunday before the start week."""
+        at_anchor = running.filter(anchor_day).first().over("role_id")
+        return (
+            pl.when(pl.col(anchor).is_not_null())
+            .then(running - at_anchor + pl.col(anchor))
+            .otherwise(running)
+        )
+
     return (
         grid.join(deltas, on=["role_id", "day"], how="left")
         .sort("role_id", "day")
@@ -289,6 +324,10 @@ def _daily_open(joined: pl.LazyFrame, bounds: pl.DataFrame, today: date) -> pl.L
             senior_open=pl.col("d_senior").fill_null(0).cum_sum().over("role_id"),
             valid=(pl.col("day") >= pl.col("first_day")).cast(pl.Int64),
             week=pl.col("day").dt.truncate("1w"),
+        )
+        .with_columns(
+            open=anchored(pl.col("open"), "anchor_open"),
+            senior_open=anchored(pl.col("senior_open"), "anchor_senior"),
         )
         .with_columns(
             open_v=pl.col("open") * pl.col("valid"), senior_v=pl.col("senior_open") * pl.col("valid")

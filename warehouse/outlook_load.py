@@ -9,7 +9,7 @@ the weeks recomputed, the fingerprints and the watermarks — all inside the cal
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import count
@@ -35,7 +35,6 @@ POSTING_COLUMNS = (
     "first_seen",
     "closed_at",
 )
-_DETAIL_COLUMNS = ("tags", "company_key")
 # What a posting contributes to its role's counts, apart from closed_at (which touches weeks from then).
 _FINGERPRINT = (
     "hash(posting_key, seniority, tags, production_ownership, routine_only, company_key, first_seen)"
@@ -84,35 +83,47 @@ def stored_fingerprints(wh: Warehouse) -> pl.DataFrame:
 
 
 def read_postings(
-    wh: Warehouse, since: Mapping[str, date | None], windows: Mapping[str, int], as_of: datetime
+    wh: Warehouse,
+    since: Mapping[str, date | None],
+    windows: Mapping[str, int],
+    as_of: datetime,
+    anchored: Collection[str] = (),
 ) -> pl.DataFrame:
     """The postings the counts from each role's `since` Monday need (None: all of the role's).
 
-    Needed are the postings open on or after six days before `since` and those first seen in its
-    trailing window (transforms.signals.weekly_counts); the filter keeps a day of slack each way.
-    Older postings still open count only towards open postings, so their tags and employer are
-    not read.
+    Needed are the postings first seen in the trailing window of `since`, those that closed from
+    six days before it on, and — unless the role's open count is `anchored` on the stored count of
+    the week before (transforms.signals.weekly_counts) — every posting still open. The filter keeps
+    a day of slack each way. Tags are read only for the postings first seen from `since` on (the
+    weekly counts before it are stored) and employers only for those in the window.
     """
     plan = pl.DataFrame(
-        {"role_id": list(since), "since": list(since.values()), "window": [windows[r] for r in since]},
-        schema={"role_id": pl.String, "since": pl.Date, "window": pl.Int64},
+        {
+            "role_id": list(since),
+            "since": list(since.values()),
+            "window": [windows[r] for r in since],
+            "anchored": [r in anchored for r in since],
+        },
+        schema={"role_id": pl.String, "since": pl.Date, "window": pl.Int64, "anchored": pl.Boolean},
     )
     recent = (
         "(plan.since IS NULL OR p.first_seen >= plan.since - to_days(CAST(plan.window * 7 + 1 AS INTEGER)))"
     )
+    new = "(plan.since IS NULL OR p.first_seen >= plan.since - INTERVAL 1 DAY)"
+    detail = {"company_key": recent, "tags": new}  # employers over the window; tags for new postings
     cols = ", ".join(
-        f"CASE WHEN {recent} THEN p.{c} END AS {c}" if c in _DETAIL_COLUMNS else f"p.{c}"
-        for c in POSTING_COLUMNS
+        f"CASE WHEN {detail[c]} THEN p.{c} END AS {c}" if c in detail else f"p.{c}" for c in POSTING_COLUMNS
     )
     with _frame(wh, plan) as name:
         return wh.query(
             f"""
             SELECT {cols} FROM staging.postings p JOIN {name} plan ON p.role_id = plan.role_id
             WHERE p.first_seen <= ?
-              AND (plan.since IS NULL OR p.closed_at IS NULL OR p.closed_at >= plan.since - INTERVAL 8 DAY
-                   OR {recent})
+              AND ({recent}
+                   OR (plan.anchored AND p.closed_at BETWEEN plan.since - INTERVAL 8 DAY AND ?)
+                   OR (NOT plan.anchored AND (p.closed_at IS NULL OR p.closed_at >= plan.since - INTERVAL 8 DAY)))
             """,
-            [as_of],
+            [as_of, as_of],
         )
 
 

@@ -195,3 +195,29 @@ def test_without_bls_data_there_are_no_bls_signals(ai: RoleCard):
     )
     assert bls_signals(weeks, [ai], BlsInputs(observations=empty)).is_empty()
     assert bls_signals(weeks, [ai], BlsInputs()).is_empty()
+
+
+def test_an_anchored_open_count_needs_no_posting_that_is_still_open(ai: RoleCard):
+    postings = simulate(14, seed=9)
+    as_of = end_of_week(13)
+    windows = {ai.id: 4}
+    full = weekly_counts(postings, as_of, windows)
+    start = START + timedelta(weeks=10)
+    before = full.filter(pl.col("week") == start - timedelta(weeks=1)).row(0, named=True)
+    assert before["ref_day"] == start - timedelta(days=1)
+    d0 = datetime.combine(start - timedelta(days=6), datetime.min.time())
+    window = datetime.combine(start - timedelta(weeks=4), datetime.min.time())
+    moving = postings.filter(
+        (pl.col("first_seen") >= window) | ((pl.col("closed_at") >= d0) & (pl.col("closed_at") <= as_of))
+    )
+    still_open = postings.filter((pl.col("first_seen") < window) & (pl.col("closed_at") > as_of))
+    assert still_open.height > 50 and moving.join(still_open, on="posting_key").is_empty()
+    part = weekly_counts(
+        moving,
+        as_of,
+        windows,
+        start_weeks={ai.id: start},
+        first_days={ai.id: postings["first_seen"].min().date()},
+        open_before={ai.id: (before["open_ref"], before["senior_ref"])},
+    )
+    assert part.equals(full.filter(pl.col("week") >= start))
