@@ -1,15 +1,15 @@
 """Classify postings (DESIGN §3.2): role/SOC, seniority, responsibility tags, salary and remote.
 
-The pipeline, all whole-column Polars expressions:
+The pipeline, all whole-column Polars expressions over the raw description (HTML or plain text,
+no conversion: structure is read from the tags themselves):
 
     description_html | description_text
-      -> posting_text      (transforms.text: structure-keeping HTML to text, normalization)
-      -> in_scope_text     (transforms.scope: company/optional sections, optional sentences, negation)
-      -> duty_text         (transforms.scope: company-voice sentences removed)
-      -> tags              (transforms.tags, also reading the title)
+      -> in_scope_text     (transforms.scope: company/optional sections, negation, optional and
+                            company-voice sentences removed, in two regex passes)
+      -> tags              (transforms.tags: one early-exit `contains` per tag, plus the title)
     title -> role_id, soc_code (transforms.role_match, the role cards)
-    title + texts -> seniority (transforms.seniority)
-    location + text -> remote; text -> salary_* (transforms.salary), only where the source left nulls
+    title + in-scope text -> seniority (transforms.seniority)
+    location + raw text -> remote; raw text -> salary_* (transforms.salary), only filling nulls
 
 `CLASSIFIER_VERSION` is a short semver plus a hash of every rule table, so any rule change gives a
 new version and stored postings can be re-classified and compared
@@ -24,25 +24,25 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from transforms import role_match, salary, scope, seniority, tags, text
+from transforms import role_match, salary, scope, seniority, tags
 from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
 from transforms.salary import remote_from_posting, salary_from_text
-from transforms.scope import duty_text, in_scope_text
+from transforms.scope import in_scope_text
 from transforms.seniority import seniority_expr
 from transforms.tags import PRODUCTION_TAGS, tags_expr
-from transforms.text import posting_text
 
 RULES_SEMVER = "1.0.0"
+# Greenhouse serves its `content` HTML-escaped; such rows are unescaped before the rules run.
+_ESCAPED_HTML = r"&lt;/?[a-zA-Z]"
+_UNESCAPE = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&amp;": "&"}
 
 
 def _rules_fingerprint() -> str:
     tables = {
-        "html": [(s.pattern, s.replacement) for s in text.HTML_STEPS],
-        "normalize": [text.NORMALIZE_FROM, text.NORMALIZE_TO],
-        "whitespace": [(s.pattern, s.replacement) for s in text.WHITESPACE_STEPS],
-        "scope": [(s.pattern, s.replacement) for s in scope.SCOPE_STEPS + scope.MARKETING_STEPS],
-        "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS, tags.NOT_DUTY_PATTERNS],
+        "raw": [_ESCAPED_HTML, list(_UNESCAPE)],
+        "scope": [(s.pattern, s.replacement) for s in scope.SCOPE_STEPS],
+        "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS],
         "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
         "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
         "salary": [salary.SALARY_PATTERN, salary.SALARY_SUFFIX_PATTERN, salary.ONSITE_TEXT, salary.REMOTE_TEXT],
@@ -74,7 +74,15 @@ _OPTIONAL_INPUTS: dict[str, pl.DataType] = {
     "salary_interval": pl.String(),
 }
 # Working columns, dropped before returning.
-_TEXT, _SCOPED, _DUTY, _SALARY = "__text", "__scoped", "__duty", "__salary"
+_TEXT, _SCOPED, _SALARY = "__text", "__scoped", "__salary"
+
+
+def raw_description(description_html: pl.Expr, description_text: pl.Expr) -> pl.Expr:
+    """The description the rules read: the HTML when present (it carries the structure), else the text."""
+    html = pl.when(description_html.str.len_bytes() > 0).then(description_html)
+    escaped = pl.when(html.str.contains(_ESCAPED_HTML) & ~html.str.contains("<", literal=True)).then(html)
+    unescaped = escaped.str.replace_many(list(_UNESCAPE), list(_UNESCAPE.values()))
+    return pl.coalesce(unescaped, html, description_text, pl.lit(""))
 
 
 def _check_card_patterns(cards: Sequence[RoleCard]) -> None:
@@ -100,12 +108,14 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     if missing:
         lf = lf.with_columns(missing)
     title = pl.col("title").fill_null("")
-    company = pl.col("company")
     role, soc = role_exprs(title, cards)
-    lf = lf.with_columns(posting_text(pl.col("description_html"), pl.col("description_text")).alias(_TEXT))
-    lf = lf.with_columns(in_scope_text(pl.col(_TEXT)).alias(_SCOPED))
-    lf = lf.with_columns(duty_text(pl.col(_SCOPED), company).alias(_DUTY), salary_from_text(pl.col(_TEXT)).alias(_SALARY))
     has_salary = pl.col("salary_min").is_not_null() | pl.col("salary_max").is_not_null()
+    lf = lf.with_columns(raw_description(pl.col("description_html"), pl.col("description_text")).alias(_TEXT))
+    lf = lf.with_columns(
+        in_scope_text(pl.col(_TEXT)).alias(_SCOPED),
+        # salary is read only where the source gave none
+        salary_from_text(pl.when(~has_salary).then(pl.col(_TEXT))).alias(_SALARY),
+    )
     salary_fill = [
         pl.when(has_salary).then(pl.col(field)).otherwise(pl.col(_SALARY).struct.field(field)).alias(field)
         for field in ("salary_min", "salary_max", "salary_currency", "salary_interval")
@@ -113,11 +123,12 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     lf = lf.with_columns(
         role.alias("role_id"),
         soc.alias("soc_code"),
-        seniority_expr(title, pl.col(_TEXT), pl.col(_SCOPED)).alias("seniority"),
-        tags_expr(pl.col(_DUTY), title).alias("tags"),
-        pl.coalesce(pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_TEXT))).alias(
-            "remote"
-        ),
+        seniority_expr(title, pl.col(_SCOPED)).alias("seniority"),
+        tags_expr(pl.col(_SCOPED), title).alias("tags"),
+        pl.coalesce(
+            pl.col("remote"),
+            remote_from_posting(pl.col("location").fill_null(""), pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))),
+        ).alias("remote"),
         *salary_fill,
     )
     production = pl.col("tags").list.set_intersection(pl.lit(list(PRODUCTION_TAGS))).list.len() > 0
@@ -127,7 +138,7 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         & ~pl.col("tags").list.contains("research"),
         classifier_version=pl.lit(CLASSIFIER_VERSION),
     )
-    return lf.drop(_TEXT, _SCOPED, _DUTY, _SALARY)
+    return lf.drop(_TEXT, _SCOPED, _SALARY)
 
 
 def classify_postings(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:

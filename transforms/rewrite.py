@@ -46,3 +46,47 @@ def python_replacement(replacement: str) -> str:
     """The same replacement in Python `re.sub` syntax (the per-row reference uses it)."""
     escaped = replacement.replace("\\", "\\\\")
     return re.sub(r"\$\{(\d+)\}|\$(\d+)", lambda m: rf"\g<{m.group(1) or m.group(2)}>", escaped)
+
+
+_ASCII_CLASS = {"w": "0-9A-Za-z_", "d": "0-9", "s": "\\t\\n\\x0B\\f\\r "}
+_ASCII_ESCAPE = {"w": "(?-u:\\w)", "d": "[0-9]", "s": "(?-u:\\s)", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}
+
+
+def rust_regex(pattern: str) -> str:
+    """`pattern` with \\b \\w \\d \\s made ASCII-only for Rust's regex crate (Polars).
+
+    Unicode word boundaries and classes stop Rust's lazy DFA and cost 100x in speed; postings are
+    matched on ASCII words anyway (Python `re` is given re.ASCII for the same semantics).
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if in_class and nxt in _ASCII_CLASS:
+                out.append(_ASCII_CLASS[nxt])
+            elif not in_class and nxt in _ASCII_ESCAPE:
+                out.append(_ASCII_ESCAPE[nxt])
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+            # a leading "]" or "^]" is literal
+            if pattern[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif ch == "]" and in_class:
+            in_class = False
+            out.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.rewrite import rust_regex
+
 _CURRENCY = r"us\$|ca\$|c\$|a\$|au\$|\$|€|£|usd|eur|gbp|cad|aud|chf|sek|nok|dkk|inr|₹"
 _AMOUNT = r"\d{1,3}(?:[,.]\d{3})+|\d+(?:\.\d+)?"
 _INTERVAL = (
@@ -19,12 +21,12 @@ _INTERVAL = (
     r"|(?P<adverb>hourly|annually|yearly|monthly|weekly|daily|p\.a\.)"
 )
 SALARY_PATTERN = (
-    r"(?i)(?:^|[^\w$€£])(?P<cur>" + _CURRENCY + r")\s?(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\b"
-    r"(?:\s*(?:-|to|and)\s*(?:" + _CURRENCY + r")?\s?(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?\b)?"
+    r"(?i)(?P<cur>" + _CURRENCY + r")\s?(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\b"
+    r"(?:\s*(?:-|\u2013|\u2014|to|and)\s*(?:" + _CURRENCY + r")?\s?(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?\b)?"
     r"(?:\s*(?:" + _INTERVAL + r"))?"
 )
 SALARY_SUFFIX_PATTERN = (
-    r"(?i)\b(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\s*(?:-|to)\s*(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?"
+    r"(?i)\b(?P<lo>" + _AMOUNT + r")\s*(?P<lok>k)?\s*(?:-|\u2013|\u2014|to)\s*(?P<hi>" + _AMOUNT + r")\s*(?P<hik>k)?"
     r"\s*(?P<cur>usd|eur|gbp|cad|aud|chf|sek|nok|dkk|inr)\b(?:\s*(?:" + _INTERVAL + r"))?"
 )
 _CURRENCY_CODES = {
@@ -72,6 +74,12 @@ REMOTE_TEXT = (
     r"opportunity|within|in the|from)\b|\b(?:role|position|job) is (?:fully )?remote\b|\bremote-friendly\b"
     r"|\bwork(?:ing)? remotely\b|\bremote \((?:us|usa|uk|eu|europe|canada|emea|americas|global|worldwide)"
 )
+
+
+_REMOTE_LOCATION = rust_regex(REMOTE_LOCATION)
+_ONSITE_LOCATION = rust_regex(ONSITE_LOCATION)
+_ONSITE = rust_regex(ONSITE_TEXT)
+_WORK_MODE = rust_regex(ONSITE_TEXT + "|" + REMOTE_TEXT[len("(?i)"):])
 
 
 def _amount(digits: pl.Expr, suffix: pl.Expr) -> pl.Expr:
@@ -129,22 +137,29 @@ def salary_from_text(text: pl.Expr) -> pl.Expr:
     """Struct (salary_min, salary_max, salary_currency, salary_interval): the first plausible salary
     statement in `text` (currency before the amount preferred), or null."""
     first = [
-        text.str.extract_all(pattern).list.eval(_parsed(pl.element(), pattern)).list.drop_nulls().list.first()
+        text.str.extract_all(rust_regex(pattern)).list.eval(_parsed(pl.element(), rust_regex(pattern))).list.drop_nulls().list.first()
         for pattern in (SALARY_PATTERN, SALARY_SUFFIX_PATTERN)
     ]
     return pl.coalesce(first)
 
 
 def remote_from_posting(location: pl.Expr, text: pl.Expr) -> pl.Expr:
-    """True (remote), False (hybrid or on-site) or null (not stated): location first, then text."""
+    """True (remote), False (hybrid or on-site) or null (not stated): location first, then text.
+
+    The text is scanned once for both kinds of statement; an on-site or hybrid statement wins over
+    a remote one ("remote-first company; this role is hybrid").
+    """
+    statements = text.str.extract_all(_WORK_MODE)
+    onsite = statements.list.eval(pl.element().str.contains(_ONSITE)).list.any()
+    remote = statements.list.len() > 0
     return (
-        pl.when(location.str.contains(ONSITE_LOCATION))
+        pl.when(location.str.contains(_ONSITE_LOCATION))
         .then(pl.lit(False))
-        .when(location.str.contains(REMOTE_LOCATION))
+        .when(location.str.contains(_REMOTE_LOCATION))
         .then(pl.lit(True))
-        .when(text.str.contains(ONSITE_TEXT))
+        .when(onsite)
         .then(pl.lit(False))
-        .when(text.str.contains(REMOTE_TEXT))
+        .when(remote)
         .then(pl.lit(True))
         .otherwise(pl.lit(None, dtype=pl.Boolean))
     )

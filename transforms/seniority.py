@@ -10,15 +10,15 @@ Order of evidence:
 3. Years of experience asked (the largest lower bound stated: "3+", "3-5", "at least three",
    "five or more years", "2 years of experience"): 5+ senior, 2-4 mid, 0-1 entry.
 4. Nothing: mid.
-Years stated only as optional ("7 years is a plus") do not count: they are read from the
-in-scope text (transforms.scope).
+Everything is read from the in-scope text (transforms.scope), so years stated only as optional
+("7 years is a plus") or in the company blurb ("founded 20 years ago") do not count.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from transforms.rewrite import words
+from transforms.rewrite import rust_regex, words
 
 SENIORITY_LEVELS = ("intern", "entry", "mid", "senior", "lead")
 
@@ -69,9 +69,9 @@ TITLE_WORDS: dict[str, tuple[str, ...]] = {
         r"resident",
     ),
 }
-TITLE_PATTERNS: dict[str, str] = {level: "(?i)" + words(p) + r"(?:\b|$)" for level, p in TITLE_WORDS.items()}
+TITLE_PATTERNS: dict[str, str] = {level: rust_regex("(?i)" + words(p) + r"(?:\b|$)") for level, p in TITLE_WORDS.items()}
 
-TEXT_INTERN = (
+TEXT_INTERN = rust_regex(
     "(?i)"
     + words(
         (
@@ -83,7 +83,7 @@ TEXT_INTERN = (
     )
     + r"\b"
 )
-TEXT_ENTRY = (
+TEXT_ENTRY = rust_regex(
     "(?i)"
     + words(
         (
@@ -107,7 +107,7 @@ TEXT_ENTRY = (
 
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
 _YEARS_WORD = r"(?:years?|yrs?)\b"
-YEARS_PATTERN = (
+YEARS_PATTERN = rust_regex(
     "(?i)"
     # "3+ years", "3-5 years", "3 to 5 years", "five or more years"
     rf"\b{_NUMBER}\s*(?:\+|plus\b|(?:-|to)\s*{_NUMBER}\b\s*\+?|or more\b)\s*{_YEARS_WORD}"
@@ -153,7 +153,7 @@ def years_asked(text: pl.Expr) -> pl.Expr:
     return statements.list.eval(lower_bound).list.max()
 
 
-def seniority_expr(title: pl.Expr, structured: pl.Expr, in_scope: pl.Expr) -> pl.Expr:
+def seniority_expr(title: pl.Expr, in_scope: pl.Expr) -> pl.Expr:
     """intern|entry|mid|senior|lead from the title, the posting text and the years it asks."""
     years = years_asked(in_scope)
     expr = pl.when(title.str.contains(TITLE_PATTERNS["intern"])).then(pl.lit("intern"))
@@ -162,7 +162,7 @@ def seniority_expr(title: pl.Expr, structured: pl.Expr, in_scope: pl.Expr) -> pl
     return (
         expr.when(in_scope.str.contains(TEXT_INTERN))
         .then(pl.lit("intern"))
-        .when(structured.str.contains(TEXT_ENTRY))
+        .when(in_scope.str.contains(TEXT_ENTRY))
         .then(pl.lit("entry"))
         .when(years >= 5)
         .then(pl.lit("senior"))

@@ -1,11 +1,10 @@
 """Responsibility tags (DESIGN §3.2) from the duty text and the title.
 
 Each tag is a broad list of real-world phrasings, matched case-insensitively at word starts on
-`transforms.scope.duty_text` (company sections, optional items, negated clauses and marketing
-already removed) and on the title ("ML Engineer, Model Evaluation" names its duty). A few words
-are ambiguous on their own ("monitor" a campaign, "research" prototypes); those tags also carry a
-list of non-duty contexts, and a posting gets the tag only when it has more tag phrases than
-non-duty ones.
+`transforms.scope.in_scope_text` (company sections, optional items, negated clauses, marketing
+and everyday uses of duty words such as "a second monitor" already removed) and on the title
+("ML Engineer, Model Evaluation" names its duty). Each tag is one `str.contains`, which stops at
+the first hit: the cheapest possible test over a long description.
 
 Tag definitions used for the rules and for labelling the development set:
 - deployment: putting models or software into production and running that path (ship, deploy,
@@ -28,7 +27,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.rewrite import words
+from transforms.rewrite import rust_regex, words
 
 TAGS = (
     "data_quality",
@@ -41,7 +40,7 @@ TAGS = (
 )
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-_W = r"[\w'/\x03-]+"  # one word, hyphenated or not (\x03: the hire marker of transforms.scope)
+_W = r"[\w'/-]+"  # one word, hyphenated or not
 _GAP = rf"(?:{_W} ){{0,3}}?"  # up to three words in between
 _GAP6 = rf"(?:{_W} ){{0,6}}?"
 
@@ -365,27 +364,24 @@ PHRASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Contexts where an ambiguous word is not the duty: counted against the tag's matches.
-NOT_DUTY: dict[str, tuple[str, ...]] = {
-    "monitoring": (
-        r"(?:a|an|second|external|extra|dual|27\"?) monitors?",
-        rf"monitor(?:s|ed|ing)? {_GAP}(?:competitors?|competition|campaigns?|campaign performance|productivity|trends|budgets?|spend|the market|market|social media|news|progress|compliance|inventory|the latest|latest|industry|developments|patients?|students?|attendance|sales|kpis)\b",
-    ),
-    "research": (
-        r"(?:user|ux|market|customer|design|qualitative|consumer|competitive|desk) research",
-        r"research (?:prototypes?|and development)",
-        r"papers?\b (?:trail|work|documents|forms)",
-        r"white ?papers?",
-        r"conference (?:calls?|rooms?|budget)",
-        r"conferences? budget",
-        r"journals? (?:entries|entry)",
-    ),
-    "deployment": (r"ship(?:s|ped|ping)? (?:to|from) (?:stores|customers|warehouses?)\b", r"(?:post|pre)-deploy\w*"),
-}
+# Everyday uses of duty words that are not the duty; transforms.scope deletes them before the
+# tag rules run ("a second monitor" is a perk, "user research" is not research).
+NOT_DUTY_PHRASES: tuple[str, ...] = (
+    r"(?:a|an|second|external|extra|dual) monitors?",
+    rf"monitor(?:s|ed|ing)? {_GAP}(?:competitors?|competition|campaigns?|campaign performance|productivity|trends|budgets?|spend|the market|market|social media|news|progress|compliance|inventory|the latest|latest|industry|developments|patients?|students?|attendance|sales|kpis)",
+    r"(?:user|ux|market|customer|design|qualitative|consumer|competitive|desk) research",
+    r"research (?:prototypes?|and development)",
+    r"papers? (?:trail|work|documents|forms)",
+    r"white ?papers?",
+    r"conference (?:calls?|rooms?|budget)",
+    r"conferences? budget",
+    r"ship(?:s|ped|ping)? (?:to|from) (?:stores|customers|warehouses?)",
+    r"(?:post|pre)-deploy\w*",
+)
 
 
 def _pattern(phrases: tuple[str, ...]) -> str:
-    return "(?i)" + words(phrases)
+    return rust_regex("(?i)" + words(phrases))
 
 
 # Extra words that name a duty in a title only ("MLOps Engineer"; in a description "our MLOps
@@ -400,18 +396,11 @@ TITLE_PHRASES: dict[str, tuple[str, ...]] = {
 
 TAG_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag]) for tag in TAGS}
 TITLE_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ())) for tag in TAGS}
-NOT_DUTY_PATTERNS: dict[str, str] = {tag: _pattern(p) for tag, p in NOT_DUTY.items()}
 
 
 def tag_present(tag: str, duty: pl.Expr, title: pl.Expr) -> pl.Expr:
-    """Whether `tag` applies: a tag phrase in the title, or more tag phrases than non-duty ones."""
-    pattern = TAG_PATTERNS[tag]
-    in_title = title.str.contains(TITLE_PATTERNS[tag])
-    if tag in NOT_DUTY_PATTERNS:
-        in_text = duty.str.count_matches(pattern) > duty.str.count_matches(NOT_DUTY_PATTERNS[tag])
-    else:
-        in_text = duty.str.contains(pattern)
-    return (in_title | in_text).fill_null(False)
+    """Whether `tag` applies: one of its phrases in the in-scope text or in the title."""
+    return (title.str.contains(TITLE_PATTERNS[tag]) | duty.str.contains(TAG_PATTERNS[tag])).fill_null(False)
 
 
 def tags_expr(duty: pl.Expr, title: pl.Expr) -> pl.Expr:
