@@ -88,7 +88,7 @@ def score_change_alerts(
             new_value = _value_text(row["total"])
             alerts.append(
                 Alert(
-                    alert_id=make_alert_id("score_change", role_id, row["as_of"].isoformat(), new_value),
+                    alert_id=make_alert_id("score_change", role_id, row["as_of"].isoformat(), None),
                     role_id=role_id,
                     fired_at=fired_at,
                     kind="score_change",
@@ -138,9 +138,7 @@ def outlook_change_alerts(
             lines.append(f"Score: {_number(row['total'])} as of {row['as_of']}. Why: {row['explanation']}")
         alerts.append(
             Alert(
-                alert_id=make_alert_id(
-                    "outlook_change", row["role_id"], row["week"].isoformat(), row["outlook_state"]
-                ),
+                alert_id=make_alert_id("outlook_change", row["role_id"], row["week"].isoformat(), None),
                 role_id=row["role_id"],
                 fired_at=_midnight(row["week"]),
                 kind="outlook_change",

@@ -120,6 +120,24 @@ def test_rerunning_the_same_as_of_never_duplicates(warehouse: Warehouse) -> None
     assert alerts_table(warehouse).equals(before)
 
 
+def test_a_recomputed_week_is_alerted_once_with_its_first_value(warehouse: Warehouse) -> None:
+    insert_scores(warehouse, [52, 54.5])
+    insert_states(warehouse, [("stable", []), ("strengthening", ["strengthening"])])
+    assert detect_alerts(warehouse, [CARD], at(1)) == 3
+    # A later run revises week 1 (late postings): the week was already alerted, so nothing new fires.
+    insert_scores(warehouse, [52, 54.6])
+    insert_states(warehouse, [("stable", []), ("weakening", ["weakening"])])
+    assert detect_alerts(warehouse, [CARD], at(2)) == 1  # only the newly active trigger
+    assert score_alerts(warehouse) == [(week(1), "52", "54.5")]
+    kinds = warehouse.query("SELECT kind, new_value FROM marts.alerts ORDER BY kind, new_value").rows()
+    assert kinds == [
+        ("outlook_change", "strengthening"),
+        ("score_change", "54.5"),
+        ("trigger", "strengthening"),
+        ("trigger", "weakening"),
+    ]
+
+
 def test_fired_at_is_the_logical_date_and_later_rows_wait(warehouse: Warehouse) -> None:
     insert_scores(warehouse, [52, 55, 59])
     assert detect_alerts(warehouse, [CARD], at(1)) == 1
