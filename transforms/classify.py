@@ -28,7 +28,7 @@ from transforms import role_match, salary, scope, seniority, tags
 from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
 from transforms.salary import remote_from_posting, salary_from_text
-from transforms.scope import in_scope_text
+from transforms.scope import in_scope_text, lowered
 from transforms.seniority import seniority_expr
 from transforms.tags import PRODUCTION_TAGS, tags_expr
 
@@ -41,7 +41,7 @@ _UNESCAPE = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&amp;": "&"
 def _rules_fingerprint() -> str:
     tables = {
         "raw": [_ESCAPED_HTML, list(_UNESCAPE)],
-        "scope": [(s.pattern, s.replacement) for s in scope.SCOPE_STEPS],
+        "scope": [repr(op) for op in scope.SCOPE_OPS],
         "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS],
         "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
         "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
@@ -114,7 +114,7 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     lf = lf.with_columns(
         in_scope_text(pl.col(_TEXT)).alias(_SCOPED),
         # salary is read only where the source gave none
-        salary_from_text(pl.when(~has_salary).then(pl.col(_TEXT))).alias(_SALARY),
+        salary_from_text(lowered(pl.when(~has_salary).then(pl.col(_TEXT)))).alias(_SALARY),
     )
     salary_fill = [
         pl.when(has_salary).then(pl.col(field)).otherwise(pl.col(_SALARY).struct.field(field)).alias(field)
@@ -127,7 +127,9 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         tags_expr(pl.col(_SCOPED), title).alias("tags"),
         pl.coalesce(
             pl.col("remote"),
-            remote_from_posting(pl.col("location").fill_null(""), pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))),
+            remote_from_posting(
+                pl.col("location").fill_null(""), lowered(pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT)))
+            ),
         ).alias("remote"),
         *salary_fill,
     )

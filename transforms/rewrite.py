@@ -23,6 +23,7 @@ class Rewrite:
     name: str
     pattern: str
     replacement: str
+    literal: bool = False
 
 
 def union(phrases: Iterable[str]) -> str:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from dataclasses import dataclass
+
 from transforms.rewrite import Rewrite, rust_regex, union
 from transforms.tags import NOT_DUTY_PHRASES
 
-# Marker written before every heading by the first pass.
-HEADING = "\x01"
 # Heading lines whose section is kept (duties, requirements, the role, the team).
 KEPT_HEADINGS = (
     "about the role",
@@ -519,91 +519,105 @@ COMPANY_CUES = (
     r"great place to work",
 )
 
-# A dropped section's heading must end its line (or be followed by ":" and inline content), so a
-# sentence that merely starts with "Benefits" or "Plus," is not taken for a heading.
-# A sentence containing one of these addresses the hire (you, your, hiring, seeking, looking for)
-# and is never company voice.
-HIRE_STEMS = ("you", "hir", "seek", "look")
+# A sentence containing one of these words addresses the hire and is never company voice.
+HIRE_WORDS = (r"you\w*", r"hir(?:e|es|ed|ing)", r"seek(?:s|ing)?", r"looking for", r"candidates?", r"this role")
 
-
-def _avoiding(stems: tuple[str, ...], excluded: str) -> tuple[str, str]:
-    """(first letters, one-character step) for a run of text that contains none of `stems`.
-
-    Rust's regex has no negative look-ahead, so "a sentence without 'you'" is spelled as a run of
-    characters where a stem's first letter is only taken together with a next letter that breaks
-    the stem (an approximation that ignores overlaps such as "yyou").
-    """
-    initials = "".join(sorted({s[0] + s[0].upper() for s in stems}))
-    steps = [f"[^{initials}{excluded}]"]
-    for stem in stems:
-        first = f"[{stem[0]}{stem[0].upper()}]"
-        breaks = []
-        for i in range(1, len(stem)):
-            prefix = "".join(f"[{c}{c.upper()}]" for c in stem[1:i])
-            breaks.append(f"{prefix}[^{stem[i]}{stem[i].upper()}{excluded}]")
-        steps.append(first + "(?:" + "|".join(breaks) + ")")
-    return initials, "(?:" + "|".join(steps) + ")"
-
+# A text line heading must end its line (or be followed by ":" and inline content), so a sentence
+# that merely starts with "Benefits" or "Plus," is not taken for a heading.
 _HEADING_END = r"[ \t]*(?:\*\*)?[ \t]*(?:[:?!(<\n]|-[ \t]|$)"
-_DROPPED = (
+_DROPPED_LINE = (
     union(COMPANY_HEADINGS + OPTIONAL_HEADINGS) + _HEADING_END,
     # "About Acme" / "About Acme:" / "Why Acme?" name the employer in a heading of their own.
     r"about [^\n:.!?<]{1,40}(?:[:<\n]|$)",
     r"why [^\n:.!?<]{1,30}\?",
 )
 _KNOWN_HEADINGS = union(KEPT_HEADINGS + COMPANY_HEADINGS + OPTIONAL_HEADINGS)
-# What may stand between a heading marker and the heading's words: tags, spaces, markdown.
-_PREFIX = r"(?:<[^>]*>|[ \t\n#*\-])*"
 
-MARK_HEADINGS = Rewrite(
-    "mark_headings",
-    r"(?im)<h[1-6]\b|<(?:strong|b)>"
-    rf"|<(?:p|div)\b[^>]*>[ \t]*{_KNOWN_HEADINGS}[ \t]*:?[ \t]*</"
-    r"|<(?:p|div)\b[^>]*>[ \t]*(?:about|why) [^<:.!?]{1,40}:"
-    rf"|(?:^|\n)[ \t]*(?:[#*]+[ \t]*)?{_KNOWN_HEADINGS}\b"
-    r"|(?:^|\n)[ \t]*(?:about|why) [^\n:.!?]{1,40}(?::|\?|\n)"
-    r"|\n[ \t]*\n",
-    HEADING + "$0",
-)
+# Markers written into the (lowercased) text.
+HEADING = "\x01"  # a heading starts here
+HIRE = "\x03"  # a word that addresses the hire stood here
+OPTIONAL = "\x06"  # an optional / delegated / everyday-use cue follows
+COMPANY = "\x07"  # a company-voice cue follows
 
-# Sentence and clause bodies: no boundary punctuation, no tag bracket, no heading marker.
-_SENT = rf"[^.!?;\n<>{HEADING}]"
-_CLAUSE = rf"[^.!?;:\n<>{HEADING}]"
-_HIRE_INITIALS, _NO_HIRE = _avoiding(HIRE_STEMS, rf".!?;\n<>{HEADING}")
-# Where a paragraph sentence starts (list items excluded: a bullet is a duty, never marketing).
+_B = rf".!?;\n<>{HEADING}"  # what ends a sentence: punctuation, line break, a tag, a heading
 _PARAGRAPH_START = r"(\A|[.!?;]|<p\b[^>]*>|<br\s*/?>|</h[1-6]>|</strong>|</b>|<div\b[^>]*>|\n[ \t]*)"
 _NEGATION = r"(?:\b" + union(NEGATORS) + r"\b|n(?:'|\u2019|&#39;|&rsquo;)t\b)"
 
-SCOPE_RULES = Rewrite(
-    "drop_out_of_scope",
-    "(?i)"
-    # 1. a kept heading: re-emitted unchanged (so "About the role" never reads as "About <Company>")
-    rf"({HEADING}{_PREFIX}\b{union(KEPT_HEADINGS)}\b)"
-    # 1. a company or optional section: dropped up to the next heading marker. Inside an HTML
-    #    heading the phrase may run on ("Ideally you have"); a text line needs the heading to end.
-    rf"|{HEADING}(?:{_PREFIX}<[^>]*>[ \t]*\b{union(COMPANY_HEADINGS + OPTIONAL_HEADINGS + ('about ', 'why '))}"
-    rf"|[ \t\n#*-]*\b{union(_DROPPED)})[^{HEADING}]*"
-    # 4. a company-voice paragraph sentence: dropped, its opening boundary re-emitted
-    rf"|{_PARAGRAPH_START}[ \t]*(?:[^-\u2022*{_HIRE_INITIALS} \t.!?;\n<>{HEADING}]{_NO_HIRE}*)?{union(COMPANY_CUES)}"
-    rf"{_NO_HIRE}*"
-    # 3. "no experience required" is kept verbatim
-    rf"|\b({NO_EXPERIENCE})"
-    # 3. idioms that only look negative, then negated clauses
-    rf"|\b{union(NEGATION_IDIOMS)}\b"
-    rf"|{_NEGATION}{_CLAUSE}*"
-    # 2. optional or delegated sentences
-    rf"|{_SENT}*\b{union(OPTIONAL_CUES)}\b{_SENT}*"
+
+@dataclass(frozen=True)
+class SectionFilter:
+    """Split on `marker`, drop the pieces whose start matches `drop` but not `keep`, join the rest."""
+
+    name: str
+    marker: str
+    drop: str
+    keep: str
+
+
+SCOPE_OPS: tuple[Rewrite | SectionFilter, ...] = (
+    # 1. headings: HTML <h1>-<h6> and bold runs (literal, so cheap), text lines that open with a
+    #    heading phrase or "About <Company>", and blank lines.
+    Rewrite("mark_html_headings", "<h", HEADING + "<h", literal=True),
+    Rewrite("mark_strong_headings", "<strong>", HEADING + "<strong>", literal=True),
+    Rewrite("mark_bold_headings", "<b>", HEADING + "<b>", literal=True),
+    Rewrite(
+        "mark_text_headings",
+        rf"\n[ \t]*(?:[#*]+[ \t]*)?(?:{_KNOWN_HEADINGS}\b|(?:about|why) [^\n:.!?]{{1,40}}(?::|\?|\n))|\n[ \t]*\n"
+        # a paragraph opening "About Acme:" is a heading with its section on the same line
+        rf"|<p[^>]*>[ \t]*(?:{_KNOWN_HEADINGS}[ \t]*:?[ \t]*</|(?:about|why) [^<:.!?]{{1,40}}:)",
+        HEADING + "$0",
+    ),
+    SectionFilter(
+        "drop_sections",
+        HEADING,
+        # inside an HTML heading the phrase may run on ("Ideally you have"); a text line needs
+        # the heading to end
+        rf"^(?:(?:<[^>]*>|[ \t\n])*<[^>]*>[ \t]*\b{union(COMPANY_HEADINGS + OPTIONAL_HEADINGS + ('about ', 'why '))}"
+        rf"|[ \t\n#*-]*\b{union(_DROPPED_LINE)})",
+        rf"^(?:<[^>]*>|[ \t\n#*-])*\b{union(KEPT_HEADINGS)}\b",
+    ),
+    # 2 + 4. mark hire words, optional cues (and everyday uses of duty words), company cues ...
+    Rewrite("mark_hire_words", rf"\b{union(HIRE_WORDS)}\b", HIRE + "$0"),
+    Rewrite("mark_optional_cues", rf"\b{union(OPTIONAL_CUES)}\b", OPTIONAL + "$0"),
+    Rewrite("mark_company_cues", rf"\b{union(COMPANY_CUES)}", COMPANY + "$0"),
+    # ... then drop every sentence with an optional cue, and every paragraph sentence (not a list
+    # item) with a company cue and no hire word; the opening boundary is re-emitted.
+    Rewrite(
+        "drop_optional_and_company_sentences",
+        rf"[^{_B}{OPTIONAL}]*{OPTIONAL}[^{_B}]*"
+        rf"|{_PARAGRAPH_START}[ \t]*(?:[^-\u2022*{HIRE} \t{_B}][^{_B}{HIRE}]*)?{COMPANY}[^{_B}{HIRE}]*",
+        "${1}",
+    ),
+    # 3. negated clauses ("no experience required" is kept: it is the entry-level signal), and
     # 5. everyday uses of duty words ("a second monitor", "user research", "post-deployment")
-    rf"|\b{union(NOT_DUTY_PHRASES)}\b",
-    "${1}${2}${3}",
+    Rewrite(
+        "drop_negated_clauses",
+        rf"\b({NO_EXPERIENCE})|\b{union(NEGATION_IDIOMS)}\b|{_NEGATION}[^:{_B}]*|\b{union(NOT_DUTY_PHRASES)}\b",
+        "${1}",
+    ),
 )
 
-SCOPE_STEPS: tuple[Rewrite, ...] = (MARK_HEADINGS, SCOPE_RULES)
+
+def apply_op(text: pl.Expr, op: Rewrite | SectionFilter) -> pl.Expr:
+    if isinstance(op, SectionFilter):
+        piece = pl.element()
+        keep = ~piece.str.contains(rust_regex(op.drop)) | piece.str.contains(rust_regex(op.keep))
+        return text.str.split(op.marker).list.eval(piece.filter(keep)).list.join("")
+    if op.literal:
+        return text.str.replace_all(op.pattern, op.replacement, literal=True)
+    return text.str.replace_all(rust_regex(op.pattern), op.replacement)
 
 
-def in_scope_text(text: pl.Expr) -> pl.Expr:
-    """Raw posting HTML or text minus company/optional sections, negated clauses, optional and
-    company-voice sentences: what the posting asks the hire to do."""
-    for step in SCOPE_STEPS:
-        text = text.str.replace_all(rust_regex(step.pattern), step.replacement)
+def lowered(raw: pl.Expr) -> pl.Expr:
+    """The text every rule reads: lowercased (so patterns are case-sensitive and literal
+    prefilters work) with a leading line break (so a heading on the first line is a line start)."""
+    return pl.lit("\n") + raw.str.to_lowercase()
+
+
+def in_scope_text(raw: pl.Expr) -> pl.Expr:
+    """Raw posting HTML or text reduced to what it asks the hire to do (lowercased): company and
+    optional sections, optional and company-voice sentences and negated clauses removed."""
+    text = lowered(raw)
+    for op in SCOPE_OPS:
+        text = apply_op(text, op)
     return text

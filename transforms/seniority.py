@@ -71,9 +71,9 @@ TITLE_WORDS: dict[str, tuple[str, ...]] = {
 }
 TITLE_PATTERNS: dict[str, str] = {level: rust_regex("(?i)" + words(p) + r"(?:\b|$)") for level, p in TITLE_WORDS.items()}
 
+# Read on the lowercased in-scope text, hence no (?i).
 TEXT_INTERN = rust_regex(
-    "(?i)"
-    + words(
+    words(
         (
             r"(?:this|the|our|paid|summer|fall|spring|winter|\d{1,2}-week|\d{1,2}-month|research) internship",
             r"internship (?:program|programme|position|opportunity|role|term|overview|description|details|period|project)",
@@ -84,8 +84,7 @@ TEXT_INTERN = rust_regex(
     + r"\b"
 )
 TEXT_ENTRY = rust_regex(
-    "(?i)"
-    + words(
+    words(
         (
             r"new grads?",
             r"new graduates?",
@@ -98,7 +97,8 @@ TEXT_ENTRY = rust_regex(
             r"out of college",
             r"entry[- ]level",
             r"early[- ]career",
-            r"no (?:prior |previous )?(?:professional |industry |work |ml |relevant )?experience (?:is )?(?:required|needed|necessary)",
+            r"no (?:prior |previous |professional |industry |work |relevant |ml |machine learning |technical )*"
+            r"experience (?:is )?(?:required|needed|necessary)",
             r"graduate (?:program|programme|scheme)",
         )
     )
@@ -106,18 +106,17 @@ TEXT_ENTRY = rust_regex(
 )
 
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
-_YEARS_WORD = r"(?:years?|yrs?)\b"
+# One statement of years: an optional qualifier, a number or range, "years", and optionally the
+# words up to "experience". Written as one concatenation so "year"/"yr" is a required literal
+# (Rust's regex then searches for it first).
 YEARS_PATTERN = rust_regex(
-    "(?i)"
-    # "3+ years", "3-5 years", "3 to 5 years", "five or more years"
-    rf"\b{_NUMBER}\s*(?:\+|plus\b|(?:-|to)\s*{_NUMBER}\b\s*\+?|or more\b)\s*{_YEARS_WORD}"
-    # "at least 3 years", "minimum of three years", "over 5 years"
-    rf"|\b(?:at least|minimum(?: of)?|min\.?|more than|over|a minimum of)\s+{_NUMBER}\s*\+?\s*{_YEARS_WORD}"
-    # "2 years of experience", "two years' professional experience"
-    rf"|\b{_NUMBER}\s*{_YEARS_WORD}'?[^.;\n\d]{{0,60}}?\bexp"
-    # "less than 2 years", "up to 2 years": entry
-    rf"|\b(?:less than|fewer than|under|up to)\s+{_NUMBER}\s*{_YEARS_WORD}"
+    r"(?:\b(?:at least|minimum(?: of)?|min\.?|more than|over|a minimum of|less than|fewer than|under|up to)\s+)?"
+    rf"\b{_NUMBER}\s*(?:\+|plus\b)?\s*(?:(?:-|\u2013|to|or)\s*(?:{_NUMBER}|more)\b\s*\+?\s*)?"
+    r"(?:years?|yrs?)\b(?:'?[^.;\n<>0-9]{0,60}?\bexp)?"
 )
+# A plain "2 years" counts only with a qualifier, a "+", a range or the word experience after it
+# (so "founded 20 years ago" never does).
+_ASKED = rust_regex(r"\+|plus|-|\u2013|\bto\b|\bor\b|at least|minimum|min\.?|more than|over|less than|fewer than|under|up to|exp$")
 _WORD_NUMBERS = {
     "one": "1",
     "two": "2",
@@ -134,23 +133,25 @@ _WORD_NUMBERS = {
     "fifteen": "15",
     "twenty": "20",
 }
-_UPPER_BOUND_ONLY = r"(?i)^(?:less than|fewer than|under|up to)\b"
+_UPPER_BOUND_ONLY = r"^(?:less than|fewer than|under|up to)\b"
 
 
 def years_asked(text: pl.Expr) -> pl.Expr:
-    """The largest lower bound of the years-of-experience statements in `text` (null: none)."""
-    statements = text.str.extract_all(YEARS_PATTERN)
+    """The largest lower bound of the years-of-experience statements in lowercased `text` (null: none)."""
+    statement = pl.element()
     first_number = (
-        pl.element()
-        .str.to_lowercase()
-        .str.replace_many(list(_WORD_NUMBERS), list(_WORD_NUMBERS.values()))
+        statement.str.replace_many(list(_WORD_NUMBERS), list(_WORD_NUMBERS.values()))
         .str.extract(r"(\d{1,2})", 1)
         .cast(pl.Int32)
     )
-    lower_bound = pl.when(pl.element().str.contains(_UPPER_BOUND_ONLY)).then(pl.lit(0, pl.Int32)).otherwise(
-        first_number
+    lower_bound = (
+        pl.when(~statement.str.contains(_ASKED))
+        .then(pl.lit(None, pl.Int32))
+        .when(statement.str.contains(_UPPER_BOUND_ONLY))
+        .then(pl.lit(0, pl.Int32))
+        .otherwise(first_number)
     )
-    return statements.list.eval(lower_bound).list.max()
+    return text.str.extract_all(YEARS_PATTERN).list.eval(lower_bound).list.max()
 
 
 def seniority_expr(title: pl.Expr, in_scope: pl.Expr) -> pl.Expr:

@@ -40,7 +40,8 @@ TAGS = (
 )
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-_W = r"[\w'/-]+"  # one word, hyphenated or not
+# One word, hyphenated or not; \x03 \x06 \x07 are the markers transforms.scope leaves before words.
+_W = r"[\w'/\x03\x06\x07-]+"
 _GAP = rf"(?:{_W} ){{0,3}}?"  # up to three words in between
 _GAP6 = rf"(?:{_W} ){{0,6}}?"
 
@@ -380,8 +381,8 @@ NOT_DUTY_PHRASES: tuple[str, ...] = (
 )
 
 
-def _pattern(phrases: tuple[str, ...]) -> str:
-    return rust_regex("(?i)" + words(phrases))
+def _pattern(phrases: tuple[str, ...], flags: str = "") -> str:
+    return rust_regex(flags + words(phrases))
 
 
 # Extra words that name a duty in a title only ("MLOps Engineer"; in a description "our MLOps
@@ -394,8 +395,10 @@ TITLE_PHRASES: dict[str, tuple[str, ...]] = {
     "research": (r"research", r"researcher", r"scientist, research"),
 }
 
+# Descriptions arrive lowercased (transforms.scope.lowered): case-sensitive patterns keep Rust's
+# literal prefilters working. Titles are matched case-insensitively.
 TAG_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag]) for tag in TAGS}
-TITLE_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ())) for tag in TAGS}
+TITLE_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ()), "(?i)") for tag in TAGS}
 
 
 def tag_present(tag: str, duty: pl.Expr, title: pl.Expr) -> pl.Expr:
