@@ -378,6 +378,17 @@ def print_result(r: DemoResult, out: TextIO = sys.stdout) -> None:
         )
     else:
         p("streaming latency: no outlook_change alert fired, so there is no posting → alert time to report")
+    loops = sorted(sum(v for k, v in w.seconds.items() if k != "publish") for w in r.weeks_log)
+    if loops:
+        p(
+            f"every week, postings on the boards → scores computed and alerts delivered: median {loops[len(loops) // 2]:.2f} s, "
+            f"max {loops[-1]:.2f} s"
+        )
+        totals: dict[str, float] = {}
+        for w in r.weeks_log:
+            for k, v in w.seconds.items():
+                totals[k] = totals.get(k, 0.0) + v
+        p("time per step over the run: " + ", ".join(f"{k} {v:.1f} s" for k, v in totals.items()))
     if lat.probe_seconds is not None:
         p(
             f"one new posting → postings view, signals, scores and alerts recomputed, snapshot published: "

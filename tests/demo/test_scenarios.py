@@ -14,6 +14,7 @@ import pytest
 from laborwatch.demo import EXPECTED, run_demo
 
 WEEKS = 16
+pytestmark = pytest.mark.demo_e2e
 
 
 @pytest.mark.parametrize("scenario", list(EXPECTED))
