@@ -143,10 +143,26 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     return lf.drop(_TEXT, _SCOPED, _SALARY)
 
 
+# Rows per slice: slices are classified concurrently (pl.collect_all), one per core, and a slice
+# never holds more than this many postings' working text.
+SLICE_ROWS = 50_000
+
+
 def classify_postings(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:
     """All input columns plus role_id, soc_code, seniority, tags, production_ownership, routine_only
     and classifier_version; salary_* and remote filled from the text where the input has nulls.
 
-    Runs on Polars' streaming engine so both cores share the work and memory stays near the input size.
+    Most rules are sequential string rewrites of one column, which Polars runs on one thread per
+    column; the frame is therefore cut into slices that `pl.collect_all` classifies in parallel.
     """
-    return classify_lazy(df, cards).collect(engine="streaming")
+    frame = df.collect() if isinstance(df, pl.LazyFrame) else df
+    if frame.height <= SLICE_ROWS:
+        return classify_lazy(frame, cards).collect()
+    workers = max(pl.thread_pool_size(), 1)
+    rows = max(min(SLICE_ROWS, -(-frame.height // workers)), 1)
+    slices = [classify_lazy(frame.slice(start, rows), cards) for start in range(0, frame.height, rows)]
+    out: list[pl.DataFrame] = []
+    # a few slices at a time, so memory stays bounded for very large inputs
+    for start in range(0, len(slices), workers):
+        out.extend(pl.collect_all(slices[start : start + workers]))
+    return pl.concat(out)

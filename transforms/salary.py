@@ -64,22 +64,23 @@ _INTERVALS = {
 REMOTE_LOCATION = r"(?i)\bremote\b|\banywhere\b|\bwork from home\b|\bdistributed\b"
 ONSITE_LOCATION = r"(?i)\bhybrid\b|\bon-?site\b|\bin[- ]office\b|\bin[- ]person\b"
 ONSITE_TEXT = (
-    r"(?i)\bhybrid\b|\bon-?site (?:role|position|job|in|at|only|\d)|\bthis is an? on-?site\b|\bis on-?site\b"
-    r"|\boffice-based\b|\bbased in (?:our|the) [\w' -]{0,30}office|\bin[- ]office\b|\bin the office\b"
-    r"|\bin[- ]person\b|\bdays? (?:a|per|each) week in\b|\bdays?/week in\b|\bon-?site\b[^.\n]{0,30}\bdays\b"
-    r"|\brelocat(?:e|ion)\b"
+    r"\bhybrid\b|\bon-?site (?:role|position|job|in|at|only|[0-9])|\bthis is an? on-?site\b|\bis on-?site\b"
+    r"|\boffice-based\b|\bbased in (?:our|the) (?:[\w'-]+ ){0,3}office|\bin[- ]office\b|\bin the office\b"
+    r"|\bin[- ]person\b|\bdays? (?:a|per|each) week in\b|\bdays?/week in\b|\brelocat(?:e|ion)\b"
 )
 REMOTE_TEXT = (
-    r"(?i)\bfully remote\b|\b100% remote\b|\bremote[- ]first\b|\bwork from anywhere\b|\bremote (?:position|role|job|"
+    r"\bfully remote\b|\b100% remote\b|\bremote[- ]first\b|\bwork from anywhere\b|\bremote (?:position|role|job|"
     r"opportunity|within|in the|from)\b|\b(?:role|position|job) is (?:fully )?remote\b|\bremote-friendly\b"
     r"|\bwork(?:ing)? remotely\b|\bremote \((?:us|usa|uk|eu|europe|canada|emea|americas|global|worldwide)"
 )
 
 
+_ANY_CURRENCY = rust_regex(r"[$€£₹]|\b(?:usd|eur|gbp|cad|aud|chf|sek|nok|dkk|inr)\b")
 _REMOTE_LOCATION = rust_regex(REMOTE_LOCATION)
 _ONSITE_LOCATION = rust_regex(ONSITE_LOCATION)
 _ONSITE = rust_regex(ONSITE_TEXT)
-_WORK_MODE = rust_regex(ONSITE_TEXT + "|" + REMOTE_TEXT[len("(?i)"):])
+# Text arrives lowercased (transforms.scope.lowered), so these run case-sensitively.
+_WORK_MODE = rust_regex(ONSITE_TEXT + "|" + REMOTE_TEXT)
 
 
 def _amount(digits: pl.Expr, suffix: pl.Expr) -> pl.Expr:
@@ -136,11 +137,14 @@ def _parsed(match: pl.Expr, pattern: str) -> pl.Expr:
 def salary_from_text(text: pl.Expr) -> pl.Expr:
     """Struct (salary_min, salary_max, salary_currency, salary_interval): the first plausible salary
     statement in `text` (currency before the amount preferred), or null."""
-    first = [
-        text.str.extract_all(rust_regex(pattern)).list.eval(_parsed(pl.element(), rust_regex(pattern))).list.drop_nulls().list.first()
-        for pattern in (SALARY_PATTERN, SALARY_SUFFIX_PATTERN)
-    ]
-    return pl.coalesce(first)
+    def first(candidates: pl.Expr, pattern: str) -> pl.Expr:
+        regex = rust_regex(pattern)
+        return candidates.str.extract_all(regex).list.eval(_parsed(pl.element(), regex)).list.drop_nulls().list.first()
+
+    # only texts that mention a currency at all are parsed
+    priced = pl.when(text.str.contains(_ANY_CURRENCY)).then(text)
+    prefixed = first(priced, SALARY_PATTERN)
+    return pl.coalesce(prefixed, first(pl.when(prefixed.is_null()).then(priced), SALARY_SUFFIX_PATTERN))
 
 
 def remote_from_posting(location: pl.Expr, text: pl.Expr) -> pl.Expr:

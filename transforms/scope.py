@@ -464,7 +464,10 @@ COMPANY_CUES = (
     r"our solutions?",
     r"our services",
     r"our ai",
-    r"our (?:[\w-]+ )?models? (?:are|is|have|has|evaluate|power|powers|serve|serves|predict|detect|run|runs|help|helps)",
+    r"our models are",
+    r"our models have",
+    r"our ml models",
+    r"our ai models",
     r"trust (?:us|our)",
     r"our customers",
     r"our clients",
@@ -491,7 +494,11 @@ COMPANY_CUES = (
     r"award-winning",
     r"world-class",
     r"fortune 500",
-    r"series [a-e]\b",
+    r"series a",
+    r"series b",
+    r"series c",
+    r"series d",
+    r"series e",
     r"unicorn",
     r"thousands of",
     r"millions of",
@@ -535,9 +542,8 @@ _KNOWN_HEADINGS = union(KEPT_HEADINGS + COMPANY_HEADINGS + OPTIONAL_HEADINGS)
 
 # Markers written into the (lowercased) text.
 HEADING = "\x01"  # a heading starts here
-HIRE = "\x03"  # a word that addresses the hire stood here
-OPTIONAL = "\x06"  # an optional / delegated / everyday-use cue follows
-COMPANY = "\x07"  # a company-voice cue follows
+HIRE = "\x03"  # a word that addresses the hire follows
+CUE = "\x06"  # an optional/delegated or a company-voice cue follows
 
 _B = rf".!?;\n<>{HEADING}"  # what ends a sentence: punctuation, line break, a tag, a heading
 _PARAGRAPH_START = r"(\A|[.!?;]|<p\b[^>]*>|<br\s*/?>|</h[1-6]>|</strong>|</b>|<div\b[^>]*>|\n[ \t]*)"
@@ -555,16 +561,14 @@ class SectionFilter:
 
 
 SCOPE_OPS: tuple[Rewrite | SectionFilter, ...] = (
-    # 1. headings: HTML <h1>-<h6> and bold runs (literal, so cheap), text lines that open with a
-    #    heading phrase or "About <Company>", and blank lines.
-    Rewrite("mark_html_headings", "<h", HEADING + "<h", literal=True),
-    Rewrite("mark_strong_headings", "<strong>", HEADING + "<strong>", literal=True),
-    Rewrite("mark_bold_headings", "<b>", HEADING + "<b>", literal=True),
+    # 1. headings: HTML <h1>-<h6> and bold runs, a paragraph that is only a heading phrase (or
+    #    opens "About Acme:"), text lines that open with a heading phrase or "About <Company>", and
+    #    blank lines.
     Rewrite(
-        "mark_text_headings",
-        rf"\n[ \t]*(?:[#*]+[ \t]*)?(?:{_KNOWN_HEADINGS}\b|(?:about|why) [^\n:.!?]{{1,40}}(?::|\?|\n))|\n[ \t]*\n"
-        # a paragraph opening "About Acme:" is a heading with its section on the same line
-        rf"|<p[^>]*>[ \t]*(?:{_KNOWN_HEADINGS}[ \t]*:?[ \t]*</|(?:about|why) [^<:.!?]{{1,40}}:)",
+        "mark_headings",
+        r"<(?:h[1-6]|strong>|b>)"
+        rf"|<p[^>]*>[ \t]*(?:{_KNOWN_HEADINGS}[ \t]*:?[ \t]*</|(?:about|why) [^<:.!?]{{1,40}}:)"
+        rf"|\n[ \t]*(?:[#*]+[ \t]*)?(?:{_KNOWN_HEADINGS}\b|(?:about|why) [^\n:.!?]{{1,40}}(?::|\?|\n))|\n[ \t]*\n",
         HEADING + "$0",
     ),
     SectionFilter(
@@ -576,24 +580,22 @@ SCOPE_OPS: tuple[Rewrite | SectionFilter, ...] = (
         rf"|[ \t\n#*-]*\b{union(_DROPPED_LINE)})",
         rf"^(?:<[^>]*>|[ \t\n#*-])*\b{union(KEPT_HEADINGS)}\b",
     ),
-    # 2 + 4. mark hire words, optional cues (and everyday uses of duty words), company cues ...
+    # 2 + 4. mark hire words, and cues (optional and company-voice share one marker: the cue
+    #    words after it tell them apart) ...
     Rewrite("mark_hire_words", rf"\b{union(HIRE_WORDS)}\b", HIRE + "$0"),
-    Rewrite("mark_optional_cues", rf"\b{union(OPTIONAL_CUES)}\b", OPTIONAL + "$0"),
-    Rewrite("mark_company_cues", rf"\b{union(COMPANY_CUES)}", COMPANY + "$0"),
-    # ... then drop every sentence with an optional cue, and every paragraph sentence (not a list
-    # item) with a company cue and no hire word; the opening boundary is re-emitted.
+    Rewrite("mark_cues", rf"\b{union(OPTIONAL_CUES + COMPANY_CUES)}\b", CUE + "$0"),
+    # ... then, in one pass: drop every sentence with an optional cue; drop every paragraph
+    # sentence (not a list item) with a company cue and no hire word, re-emitting its opening
+    # boundary; drop negated clauses (3; "no experience required" is kept verbatim: it is the
+    # entry-level signal); and delete everyday uses of duty words (5: "a second monitor",
+    # "user research", "post-deployment").
     Rewrite(
-        "drop_optional_and_company_sentences",
-        rf"[^{_B}{OPTIONAL}]*{OPTIONAL}[^{_B}]*"
-        rf"|{_PARAGRAPH_START}[ \t]*(?:[^-\u2022*{HIRE} \t{_B}][^{_B}{HIRE}]*)?{COMPANY}[^{_B}{HIRE}]*",
-        "${1}",
-    ),
-    # 3. negated clauses ("no experience required" is kept: it is the entry-level signal), and
-    # 5. everyday uses of duty words ("a second monitor", "user research", "post-deployment")
-    Rewrite(
-        "drop_negated_clauses",
-        rf"\b({NO_EXPERIENCE})|\b{union(NEGATION_IDIOMS)}\b|{_NEGATION}[^:{_B}]*|\b{union(NOT_DUTY_PHRASES)}\b",
-        "${1}",
+        "drop_out_of_scope",
+        rf"[^{_B}]*{CUE}{union(OPTIONAL_CUES)}\b[^{_B}]*"
+        rf"|{_PARAGRAPH_START}[ \t]*(?:[^-\u2022*{HIRE} \t{_B}][^{_B}{HIRE}]*)?{CUE}{union(COMPANY_CUES)}\b[^{_B}{HIRE}]*"
+        rf"|\b({NO_EXPERIENCE})|\b{union(NEGATION_IDIOMS)}\b|{_NEGATION}[^:{_B}]*"
+        rf"|\b{union(NOT_DUTY_PHRASES)}\b",
+        "${1}${2}",
     ),
 )
 

@@ -154,16 +154,21 @@ def years_asked(text: pl.Expr) -> pl.Expr:
     return text.str.extract_all(YEARS_PATTERN).list.eval(lower_bound).list.max()
 
 
+# Both text cues in one scan: the first cue found decides.
+TEXT_CUES = rust_regex(f"(?P<intern>{TEXT_INTERN})|(?P<entry>{TEXT_ENTRY})")
+
+
 def seniority_expr(title: pl.Expr, in_scope: pl.Expr) -> pl.Expr:
     """intern|entry|mid|senior|lead from the title, the posting text and the years it asks."""
     years = years_asked(in_scope)
+    cue = in_scope.str.extract_groups(TEXT_CUES)
     expr = pl.when(title.str.contains(TITLE_PATTERNS["intern"])).then(pl.lit("intern"))
     for level in ("lead", "senior", "mid", "entry"):
         expr = expr.when(title.str.contains(TITLE_PATTERNS[level])).then(pl.lit(level))
     return (
-        expr.when(in_scope.str.contains(TEXT_INTERN))
+        expr.when(cue.struct.field("intern").is_not_null())
         .then(pl.lit("intern"))
-        .when(in_scope.str.contains(TEXT_ENTRY))
+        .when(cue.struct.field("entry").is_not_null())
         .then(pl.lit("entry"))
         .when(years >= 5)
         .then(pl.lit("senior"))

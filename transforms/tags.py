@@ -40,8 +40,8 @@ TAGS = (
 )
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
-# One word, hyphenated or not; \x03 \x06 \x07 are the markers transforms.scope leaves before words.
-_W = r"[\w'/\x03\x06\x07-]+"
+# One word, hyphenated or not; \x03 and \x06 are markers transforms.scope leaves before words.
+_W = r"[\w'/\x03\x06-]+"
 _GAP = rf"(?:{_W} ){{0,3}}?"  # up to three words in between
 _GAP6 = rf"(?:{_W} ){{0,6}}?"
 
