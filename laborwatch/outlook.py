@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from expectations.gate import gate_batch
+from expectations.suites import component_maxima
 from laborwatch.settings import Settings
 from transforms.role_card import RoleCard
 from transforms.scores import role_scores
@@ -54,6 +56,7 @@ class OutlookReport:
     rows_written: dict[str, int] = field(default_factory=dict)
     states: dict[str, str] = field(default_factory=dict)
     totals: dict[str, float] = field(default_factory=dict)
+    quarantined: list[str] = field(default_factory=list)  # mart batches the gate held (nothing written)
     seconds: float = 0.0
 
 
@@ -164,6 +167,9 @@ def compute_outlook(
         scores = role_scores(signals, states, cards)
 
         marts_from = _marts_from(plan, counts, cards, marks, bls_fingerprint)
+        report.quarantined = _gate_marts(wh, signals, scores, cards, marts_from, as_of)
+        if report.quarantined:  # keep the marts as they were; the next run recomputes these weeks
+            return report
         report.rows_written = load.write_outlook(wh, counts_new, plan, signals, states, scores, marts_from)
         load.record_fingerprints(wh, current, list(windows))
         load.record_watermarks(
@@ -190,6 +196,45 @@ def compute_outlook(
     report = wh.atomically(body)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _rows_from(df: pl.DataFrame, column: str, since: Mapping[str, date | None]) -> pl.DataFrame:
+    """The rows write_outlook would replace: per role, from its first changed week (None: all)."""
+    keep = pl.lit(False)
+    for role, start in since.items():
+        mine = pl.col("role_id") == role
+        keep = keep | (mine if start is None else mine & (pl.col(column) >= start))
+    return df.filter(keep)
+
+
+def _gate_marts(
+    wh: Warehouse,
+    signals: pl.DataFrame,
+    scores: pl.DataFrame,
+    cards: Sequence[RoleCard],
+    marts_from: Mapping[str, date | None],
+    as_of: datetime,
+) -> list[str]:
+    """Validate the signals and scores about to be written; return the ids of batches held back.
+
+    A held batch is quarantined with a `source_health` row (source `outlook`, board = the suite), so
+    the alerts stage says why the marts did not move.
+    """
+    run = as_of.date().isoformat()
+    batches = [
+        ("watch_signals", _rows_from(signals, "week", marts_from), {}),
+        ("role_scores", _rows_from(scores, "as_of", marts_from), {"maxima": component_maxima(cards)}),
+    ]
+    held = []
+    for suite, batch, params in batches:
+        if batch.is_empty():
+            continue
+        gate = gate_batch(
+            wh, suite, batch, batch_id=f"{suite}:{run}", source="outlook", board=suite, run=run, **params
+        )
+        if not gate.passed:
+            held.append(str(gate.quarantine_id))
+    return held
 
 
 def _marts_from(
