@@ -27,7 +27,7 @@ import polars as pl
 from transforms import role_match, salary, scope, seniority, tags
 from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
-from transforms.salary import remote_from_posting, salary_from_text
+from transforms.salary import SALARY_FIELDS, remote_from_posting, salary_table
 from transforms.scope import in_scope_text, lowered
 from transforms.seniority import seniority_expr
 from transforms.tags import PRODUCTION_TAGS, tags_expr
@@ -45,7 +45,7 @@ def _rules_fingerprint() -> str:
         "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS],
         "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
         "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
-        "salary": [salary.SALARY_PATTERN, salary.SALARY_SUFFIX_PATTERN, salary.ONSITE_TEXT, salary.REMOTE_TEXT],
+        "salary": [salary.SALARY_PATTERNS, salary.ONSITE_TEXT, salary.REMOTE_TEXT],
     }
     blob = json.dumps(tables, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:8]
@@ -74,7 +74,7 @@ _OPTIONAL_INPUTS: dict[str, pl.DataType] = {
     "salary_interval": pl.String(),
 }
 # Working columns, dropped before returning.
-_TEXT, _SCOPED, _SALARY = "__text", "__scoped", "__salary"
+_ROW, _TEXT, _SCOPED, _SALARY = "__row", "__text", "__scoped", "__salary_"
 
 
 def raw_description(description_html: pl.Expr, description_text: pl.Expr) -> pl.Expr:
@@ -105,21 +105,15 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     if "title" not in names:
         raise ValueError("classify_postings needs a 'title' column")
     missing = [pl.lit(None, dtype=dtype).alias(col) for col, dtype in _OPTIONAL_INPUTS.items() if col not in names]
-    if missing:
-        lf = lf.with_columns(missing)
+    lf = lf.with_columns(missing).with_row_index(_ROW)
     title = pl.col("title").fill_null("")
-    role, soc = role_exprs(title, cards)
     has_salary = pl.col("salary_min").is_not_null() | pl.col("salary_max").is_not_null()
-    lf = lf.with_columns(raw_description(pl.col("description_html"), pl.col("description_text")).alias(_TEXT))
-    lf = lf.with_columns(
-        in_scope_text(pl.col(_TEXT)).alias(_SCOPED),
-        # salary is read only where the source gave none
-        salary_from_text(lowered(pl.when(~has_salary).then(pl.col(_TEXT)))).alias(_SALARY),
-    )
-    salary_fill = [
-        pl.when(has_salary).then(pl.col(field)).otherwise(pl.col(_SALARY).struct.field(field)).alias(field)
-        for field in ("salary_min", "salary_max", "salary_currency", "salary_interval")
-    ]
+    lf = lf.with_columns(lowered(raw_description(pl.col("description_html"), pl.col("description_text"))).alias(_TEXT))
+    lf = lf.with_columns(in_scope_text(pl.col(_TEXT), lowercased=True).alias(_SCOPED))
+    # salary is read only where the source gave none
+    salaries = salary_table(lf.filter(~has_salary).select(_ROW, _TEXT), _ROW, _TEXT)
+    lf = lf.join(salaries.rename({f: f"{_SALARY}{f}" for f in SALARY_FIELDS}), on=_ROW, how="left", maintain_order="left")
+    role, soc = role_exprs(title, cards)
     lf = lf.with_columns(
         role.alias("role_id"),
         soc.alias("soc_code"),
@@ -127,11 +121,12 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         tags_expr(pl.col(_SCOPED), title).alias("tags"),
         pl.coalesce(
             pl.col("remote"),
-            remote_from_posting(
-                pl.col("location").fill_null(""), lowered(pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT)))
-            ),
+            remote_from_posting(pl.col("location").fill_null(""), pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))),
         ).alias("remote"),
-        *salary_fill,
+        *[
+            pl.when(has_salary).then(pl.col(f)).otherwise(pl.col(f"{_SALARY}{f}")).alias(f)
+            for f in SALARY_FIELDS
+        ],
     )
     production = pl.col("tags").list.set_intersection(pl.lit(list(PRODUCTION_TAGS))).list.len() > 0
     lf = lf.with_columns(production_ownership=production).with_columns(
@@ -140,7 +135,7 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         & ~pl.col("tags").list.contains("research"),
         classifier_version=pl.lit(CLASSIFIER_VERSION),
     )
-    return lf.drop(_TEXT, _SCOPED, _SALARY)
+    return lf.drop(_ROW, _TEXT, _SCOPED, *[f"{_SALARY}{f}" for f in SALARY_FIELDS])
 
 
 # Rows per slice: slices are classified concurrently (pl.collect_all), one per core, and a slice

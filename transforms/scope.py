@@ -616,10 +616,12 @@ def lowered(raw: pl.Expr) -> pl.Expr:
     return pl.lit("\n") + raw.str.to_lowercase()
 
 
-def in_scope_text(raw: pl.Expr) -> pl.Expr:
+def in_scope_text(raw: pl.Expr, lowercased: bool = False) -> pl.Expr:
     """Raw posting HTML or text reduced to what it asks the hire to do (lowercased): company and
-    optional sections, optional and company-voice sentences and negated clauses removed."""
-    text = lowered(raw)
+    optional sections, optional and company-voice sentences and negated clauses removed.
+
+    Pass `lowercased=True` when `raw` already went through `lowered`."""
+    text = raw if lowercased else lowered(raw)
     for op in SCOPE_OPS:
         text = apply_op(text, op)
     return text
