@@ -25,6 +25,8 @@ from typing import Any
 import great_expectations as gx
 import polars as pl
 
+from ingest.records import CANONICAL_SCHEMA
+
 POSTING_SOURCES = ("greenhouse", "lever", "ashby", "jsonld", "hn", "remoteok", "themuse")
 EARLIEST_POSTED_AT = dt.datetime(1990, 1, 1)
 # Sources give posted_at in their own time zone, often as a bare date: allow a day of slack.
@@ -163,25 +165,7 @@ def _fmt(col: str) -> pl.Expr:
 
 
 # ------------------------------------------------------------------ raw postings (DESIGN §3.1)
-RAW_POSTINGS_SCHEMA: dict[str, pl.DataType] = {
-    "source": pl.String(),
-    "source_id": pl.String(),
-    "board": pl.String(),
-    "company": pl.String(),
-    "title": pl.String(),
-    "location": pl.String(),
-    "remote": pl.Boolean(),
-    "url": pl.String(),
-    "description_html": pl.String(),
-    "description_text": pl.String(),
-    "posted_at": pl.Datetime("us"),
-    "salary_min": pl.Float64(),
-    "salary_max": pl.Float64(),
-    "salary_currency": pl.String(),
-    "salary_interval": pl.String(),
-    "payload_sha256": pl.String(),
-    "fetched_at": pl.Datetime("us"),
-}
+RAW_POSTINGS_SCHEMA: dict[str, pl.DataType] = CANONICAL_SCHEMA  # the record every source yields
 
 
 def _raw_postings_rules() -> list[Rule]:
