@@ -27,9 +27,9 @@ import polars as pl
 from transforms import role_match, salary, scope, seniority, tags
 from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
-from transforms.salary import SALARY_FIELDS, remote_from_posting, salary_table
+from transforms.salary import SALARY_FIELDS, remote_from_posting, salary_table, work_mode_statements
 from transforms.scope import in_scope_text, lowered
-from transforms.seniority import seniority_expr
+from transforms.seniority import seniority_expr, text_cues, years_asked
 from transforms.tags import PRODUCTION_TAGS, tags_expr
 
 RULES_SEMVER = "1.0.0"
@@ -75,6 +75,7 @@ _OPTIONAL_INPUTS: dict[str, pl.DataType] = {
 }
 # Working columns, dropped before returning.
 _ROW, _TEXT, _SCOPED, _SALARY = "__row", "__text", "__scoped", "__salary_"
+_YEARS, _CUES, _MODES = "__years", "__cues", "__modes"
 
 
 def raw_description(description_html: pl.Expr, description_text: pl.Expr) -> pl.Expr:
@@ -114,15 +115,20 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     salaries = salary_table(lf.filter(~has_salary).select(_ROW, _TEXT), _ROW, _TEXT)
     lf = lf.join(salaries.rename({f: f"{_SALARY}{f}" for f in SALARY_FIELDS}), on=_ROW, how="left", maintain_order="left")
     role, soc = role_exprs(title, cards)
+    # scans whose results several rules read, computed once
+    lf = lf.with_columns(
+        years_asked(pl.col(_SCOPED)).alias(_YEARS),
+        text_cues(pl.col(_SCOPED)).alias(_CUES),
+        work_mode_statements(pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))).alias(_MODES),
+    )
     lf = lf.with_columns(
         role.alias("role_id"),
         soc.alias("soc_code"),
-        seniority_expr(title, pl.col(_SCOPED)).alias("seniority"),
+        seniority_expr(title, pl.col(_YEARS), pl.col(_CUES)).alias("seniority"),
         tags_expr(pl.col(_SCOPED), title).alias("tags"),
-        pl.coalesce(
-            pl.col("remote"),
-            remote_from_posting(pl.col("location").fill_null(""), pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))),
-        ).alias("remote"),
+        pl.coalesce(pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_MODES))).alias(
+            "remote"
+        ),
         *[
             pl.when(has_salary).then(pl.col(f)).otherwise(pl.col(f"{_SALARY}{f}")).alias(f)
             for f in SALARY_FIELDS
@@ -135,7 +141,7 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         & ~pl.col("tags").list.contains("research"),
         classifier_version=pl.lit(CLASSIFIER_VERSION),
     )
-    return lf.drop(_ROW, _TEXT, _SCOPED, *[f"{_SALARY}{f}" for f in SALARY_FIELDS])
+    return lf.drop(_ROW, _TEXT, _SCOPED, _YEARS, _CUES, _MODES, *[f"{_SALARY}{f}" for f in SALARY_FIELDS])
 
 
 # Rows per slice: slices are classified concurrently (pl.collect_all), one per core, and a slice

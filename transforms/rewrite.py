@@ -32,6 +32,16 @@ def union(phrases: Iterable[str]) -> str:
     return "(?:" + "|".join(ordered) + ")"
 
 
+# Rust's regex keeps a fast literal prefilter (Teddy) only for small literal sets; a union of
+# ~140 phrases measured 30x slower than the same phrases in chunks of this size.
+PREFILTER_CHUNK = 32
+
+
+def chunks(phrases: Sequence[str], size: int = PREFILTER_CHUNK) -> list[tuple[str, ...]]:
+    """`phrases` cut into groups small enough for one fast regex each."""
+    return [tuple(phrases[i : i + size]) for i in range(0, len(phrases), size)]
+
+
 def words(phrases: Iterable[str]) -> str:
     """`union` anchored at a word start: `\\b(?:a|b)`; phrases are regex fragments."""
     return r"\b" + union(phrases)

@@ -32,7 +32,7 @@ import polars as pl
 
 from dataclasses import dataclass
 
-from transforms.rewrite import Rewrite, rust_regex, union
+from transforms.rewrite import Rewrite, chunks, rust_regex, union
 from transforms.tags import NOT_DUTY_PHRASES
 
 # Heading lines whose section is kept (duties, requirements, the role, the team).
@@ -583,7 +583,10 @@ SCOPE_OPS: tuple[Rewrite | SectionFilter, ...] = (
     # 2 + 4. mark hire words, and cues (optional and company-voice share one marker: the cue
     #    words after it tell them apart) ...
     Rewrite("mark_hire_words", rf"\b{union(HIRE_WORDS)}\b", HIRE + "$0"),
-    Rewrite("mark_cues", rf"\b{union(OPTIONAL_CUES + COMPANY_CUES)}\b", CUE + "$0"),
+    *(
+        Rewrite(f"mark_cues_{i}", rf"\b{union(chunk)}\b", CUE + "$0")
+        for i, chunk in enumerate(chunks(OPTIONAL_CUES + COMPANY_CUES))
+    ),
     # ... then, in one pass: drop every sentence with an optional cue; drop every paragraph
     # sentence (not a list item) with a company cue and no hire word, re-emitting its opening
     # boundary; drop negated clauses (3; "no experience required" is kept verbatim: it is the

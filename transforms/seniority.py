@@ -154,21 +154,28 @@ def years_asked(text: pl.Expr) -> pl.Expr:
     return text.str.extract_all(YEARS_PATTERN).list.eval(lower_bound).list.max()
 
 
-# Both text cues in one scan: the first cue found decides.
+# Both text cues in one scan: the first cue found decides. The scan runs only on texts that contain
+# one of these literals (a cheap prefilter; the cue phrases themselves start with common words).
 TEXT_CUES = rust_regex(f"(?P<intern>{TEXT_INTERN})|(?P<entry>{TEXT_ENTRY})")
+TEXT_CUE_GATE = rust_regex(r"intern|co-?op|grad|entry|career|college|experience (?:is )?(?:required|needed|necessary)")
 
 
-def seniority_expr(title: pl.Expr, in_scope: pl.Expr) -> pl.Expr:
-    """intern|entry|mid|senior|lead from the title, the posting text and the years it asks."""
-    years = years_asked(in_scope)
-    cue = in_scope.str.extract_groups(TEXT_CUES)
+def text_cues(in_scope: pl.Expr) -> pl.Expr:
+    """Struct (intern, entry): the first internship or entry-level cue in lowercased in-scope text."""
+    return pl.when(in_scope.str.contains(TEXT_CUE_GATE)).then(in_scope).str.extract_groups(TEXT_CUES)
+
+
+def seniority_expr(title: pl.Expr, years: pl.Expr, cues: pl.Expr) -> pl.Expr:
+    """intern|entry|mid|senior|lead from the title, then the text cues (`text_cues`), then the
+    years asked (`years_asked`). The two text inputs are passed in as computed columns so each scan
+    runs once."""
     expr = pl.when(title.str.contains(TITLE_PATTERNS["intern"])).then(pl.lit("intern"))
     for level in ("lead", "senior", "mid", "entry"):
         expr = expr.when(title.str.contains(TITLE_PATTERNS[level])).then(pl.lit(level))
     return (
-        expr.when(cue.struct.field("intern").is_not_null())
+        expr.when(cues.struct.field("intern").is_not_null())
         .then(pl.lit("intern"))
-        .when(cue.struct.field("entry").is_not_null())
+        .when(cues.struct.field("entry").is_not_null())
         .then(pl.lit("entry"))
         .when(years >= 5)
         .then(pl.lit("senior"))
