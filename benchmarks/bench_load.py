@@ -4,10 +4,10 @@ Every run starts from a new, migrated, empty warehouse file, and reads the same 
 (classified rows, all staging.postings columns):
 - `load_bulk_floor`: one `INSERT INTO staging.postings SELECT … FROM read_parquet(…)` — the floor;
 - `load_upsert`: our key-based write, `Warehouse.upsert` of each Parquet part (100,000 rows) into
-  staging.postings, the write every postings load ends with;
-- `load_postings_batch`: the whole load step (laborwatch.ingest_postings.load_postings_batch: raw
-  records, dedup by id and across sources, sightings, lifecycle, staging rows), one call per board,
-  on a sample of boards (`load_batch_sample` postings), because it runs once per fetched board.
+  staging.postings, the write every postings load ends with.
+
+The whole load step (dedup against the warehouse, sightings, lifecycle, per board) is timed where
+it runs in production, onto a full history: benchmarks.bench_incremental.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import polars as pl
-
 from benchmarks import bench_data
-from benchmarks.harness import Figure, progress, timed
+from benchmarks.harness import Figure, timed
 
 
 @contextmanager
@@ -34,7 +32,7 @@ def _fresh(tmp: Path, k: list[int]):  # noqa: ANN202 - returns a Warehouse
 
     k[0] += 1
     path = tmp / f"load-{k[0]}.duckdb"
-    return Warehouse.open(path, tmp / "data")
+    return bench_data.quiet(Warehouse.open(path, tmp / "data"))
 
 
 def _rows(wh: object) -> int:
@@ -83,35 +81,3 @@ def _done(wh: object) -> None:
     wh.close()  # type: ignore[attr-defined]
     Path(path).unlink(missing_ok=True)
     Path(f"{path}.wal").unlink(missing_ok=True)
-
-
-def load_postings_batch(n: int, repeats: int, sample: int = 20_000) -> list[Figure]:
-    """The whole load step per board, on the first boards totalling about `sample` postings."""
-    from laborwatch.ingest_postings import load_postings_batch as load
-    from laborwatch.settings import load_settings
-
-    cards = bench_data.cards()
-    as_of = bench_data.staged_as_of(n)
-    records = pl.read_parquet(bench_data.postings(n), n_rows=min(n, sample))
-    boards = records.partition_by("source", "board", as_dict=False)
-    counter = [0]
-    progress(f"load_postings_batch: {records.height:,} postings on {len(boards):,} boards")
-    with _scratch() as tmp:
-        settings = load_settings(None, warehouse=tmp / "unused.duckdb")
-        settings.data_dir = tmp / "data"
-
-        def step(wh: object) -> None:
-            total = 0
-            with wh.transaction():  # type: ignore[attr-defined]
-                for batch in boards:
-                    source, board = batch["source"][0], batch["board"][0]
-                    total += load(settings, wh, batch, as_of, cards, source, board)
-            assert total == records.height, total
-            _done(wh)
-
-        figure = timed(
-            "load_postings_batch", records.height, step, repeats, setup=lambda: _fresh(tmp, counter)
-        )
-    figure.note = f"one call per board ({len(boards):,} boards) into an empty warehouse, one transaction"
-    figure.extra = {"boards": len(boards)}
-    return [figure]

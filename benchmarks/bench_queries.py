@@ -94,6 +94,7 @@ def analyst_queries(n: int, repeats: int) -> list[Figure]:
     repeats = max(repeats, 5)
     figures = []
     con = open_read_only(path)
+    con.execute("SET enable_progress_bar = false")
     try:
         for name, sql in queries(as_of).items():
             reset_peak()

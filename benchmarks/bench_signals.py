@@ -66,13 +66,13 @@ def signals_full(n: int, repeats: int) -> list[Figure]:
 
 def outlook_full(n: int, repeats: int) -> list[Figure]:
     from laborwatch.outlook import compute_outlook
-
     from laborwatch.settings import load_settings
     from warehouse.db import Warehouse
 
     cards = bench_data.cards()
     as_of = bench_data.staged_as_of(n)
     with bench_data.writable_warehouse(n) as path, Warehouse.open(path, bench_data.CACHE / "data") as wh:
+        bench_data.quiet(wh)
         settings = load_settings(None, warehouse=path)
         settings.data_dir = bench_data.CACHE / "data"
         figure = timed(

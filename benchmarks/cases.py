@@ -36,9 +36,9 @@ CASES: dict[str, tuple[Case, str | None]] = {
     "signals_full": (bench_signals.signals_full, "staged"),
     "outlook_full": (bench_signals.outlook_full, "warehouse"),
     "incremental": (bench_incremental.incremental, "warehouse"),
+    "incremental_batched": (bench_incremental.incremental_batched, "warehouse"),
     "load_bulk_floor": (bench_load.load_bulk_floor, "staged"),
     "load_upsert": (bench_load.load_upsert, "staged"),
-    "load_postings_batch": (bench_load.load_postings_batch, "postings"),
     "queries": (bench_queries.analyst_queries, "warehouse"),
     "parse": (bench_parse.parse_case, None),
 }
@@ -62,7 +62,7 @@ def ensure_prepared(need: str | None, n: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", choices=[*CASES, "prepare"])
-    parser.add_argument("--n", type=int, default=1_000_000, help="postings (parse: in total, all formats)")
+    parser.add_argument("--n", type=int, default=1_000_000, help="postings (parse: per source format)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     if args.name == "prepare":

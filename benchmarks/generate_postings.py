@@ -359,7 +359,8 @@ _SECTION_SHAPE = {
 }
 # Average words per sentence of each section's bank (measured on the filled templates).
 WORDS_PER_SENTENCE = {
-    name: float(np.mean([len(t.split()) for t in templates])) for name, (templates, _, _) in _SECTION_SHAPE.items()
+    name: float(np.mean([len(t.split()) for t in templates]))
+    for name, (templates, _, _) in _SECTION_SHAPE.items()
 }
 SOURCES = ("greenhouse", "lever", "ashby", "jsonld", "hn", "remoteok", "themuse")
 _SOURCE_WEIGHTS = (0.3, 0.2, 0.12, 0.1, 0.1, 0.08, 0.1)
@@ -478,7 +479,8 @@ def _chunk(
     # Target length in words, spread over the sections this posting's layout has.
     words = rng.integers(TARGET_WORDS[0], TARGET_WORDS[1] + 1, size=n)
     present = {
-        name: np.isin(layout, [k for k, order in enumerate(_LAYOUTS) if name in order]) for name in _SECTION_SHAPE
+        name: np.isin(layout, [k for k, order in enumerate(_LAYOUTS) if name in order])
+        for name in _SECTION_SHAPE
     }
     share_total = sum(present[name] * shape[1] for name, shape in _SECTION_SHAPE.items())
     company = pl.Series(companies).gather(rng.integers(0, len(companies), size=n))

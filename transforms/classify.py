@@ -43,8 +43,13 @@ def _rules_fingerprint() -> str:
         "raw": [_ESCAPED_HTML, list(_UNESCAPE)],
         "scope": [repr(op) for op in scope.SCOPE_OPS],
         "tags": [tags.TAG_PATTERNS, tags.TITLE_PATTERNS],
-        "seniority": [seniority.TITLE_PATTERNS, seniority.TEXT_INTERN, seniority.TEXT_ENTRY, seniority.YEARS_PATTERN],
-        "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_SOC],
+        "seniority": [
+            seniority.TITLE_PATTERNS,
+            seniority.TEXT_INTERN,
+            seniority.TEXT_ENTRY,
+            seniority.YEARS_PATTERN,
+        ],
+        "roles": [role_match.NON_ENGINEERING_PATTERN, role_match.FALLBACK_PATTERNS],
         "salary": [salary.SALARY_PATTERNS, salary.ONSITE_TEXT, salary.REMOTE_TEXT],
     }
     blob = json.dumps(tables, sort_keys=True, ensure_ascii=True)
@@ -91,7 +96,7 @@ def _check_card_patterns(cards: Sequence[RoleCard]) -> None:
     for card in cards:
         for pattern in card.title_patterns + card.exclude_patterns:
             try:
-                pl.select(pl.lit("x").str.contains("(?i)" + pattern))
+                pl.select(pl.lit("x").str.contains(role_match.any_pattern([pattern])))
             except pl.exceptions.ComputeError as exc:
                 raise RoleCardError(
                     f"{card.origin}: pattern {pattern!r} is not supported by the classifier's regex engine: {exc}"
@@ -105,15 +110,24 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
     names = lf.collect_schema().names()
     if "title" not in names:
         raise ValueError("classify_postings needs a 'title' column")
-    missing = [pl.lit(None, dtype=dtype).alias(col) for col, dtype in _OPTIONAL_INPUTS.items() if col not in names]
+    missing = [
+        pl.lit(None, dtype=dtype).alias(col) for col, dtype in _OPTIONAL_INPUTS.items() if col not in names
+    ]
     lf = lf.with_columns(missing).with_row_index(_ROW)
     title = pl.col("title").fill_null("")
     has_salary = pl.col("salary_min").is_not_null() | pl.col("salary_max").is_not_null()
-    lf = lf.with_columns(lowered(raw_description(pl.col("description_html"), pl.col("description_text"))).alias(_TEXT))
+    lf = lf.with_columns(
+        lowered(raw_description(pl.col("description_html"), pl.col("description_text"))).alias(_TEXT)
+    )
     lf = lf.with_columns(in_scope_text(pl.col(_TEXT), lowercased=True).alias(_SCOPED))
     # salary is read only where the source gave none
     salaries = salary_table(lf.filter(~has_salary).select(_ROW, _TEXT), _ROW, _TEXT)
-    lf = lf.join(salaries.rename({f: f"{_SALARY}{f}" for f in SALARY_FIELDS}), on=_ROW, how="left", maintain_order="left")
+    lf = lf.join(
+        salaries.rename({f: f"{_SALARY}{f}" for f in SALARY_FIELDS}),
+        on=_ROW,
+        how="left",
+        maintain_order="left",
+    )
     role, soc = role_exprs(title, cards)
     # scans whose results several rules read, computed once
     lf = lf.with_columns(
@@ -126,9 +140,9 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         soc.alias("soc_code"),
         seniority_expr(title, pl.col(_YEARS), pl.col(_CUES)).alias("seniority"),
         tags_expr(pl.col(_SCOPED), title).alias("tags"),
-        pl.coalesce(pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_MODES))).alias(
-            "remote"
-        ),
+        pl.coalesce(
+            pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_MODES))
+        ).alias("remote"),
         *[
             pl.when(has_salary).then(pl.col(f)).otherwise(pl.col(f"{_SALARY}{f}")).alias(f)
             for f in SALARY_FIELDS

@@ -61,6 +61,7 @@ def python_replacement(replacement: str) -> str:
 
 _ASCII_CLASS = {"w": "0-9A-Za-z_", "d": "0-9", "s": "\\t\\n\\x0B\\f\\r "}
 _ASCII_ESCAPE = {"w": "(?-u:\\w)", "d": "[0-9]", "s": "(?-u:\\s)", "b": "(?-u:\\b)", "B": "(?-u:\\B)"}
+_ASCII_ESCAPE_BACK = tuple((v, "\\" + k) for k, v in _ASCII_ESCAPE.items() if v.startswith("(?-u:"))
 
 
 def rust_regex(pattern: str) -> str:
@@ -69,6 +70,7 @@ def rust_regex(pattern: str) -> str:
     Unicode word boundaries and classes stop Rust's lazy DFA and cost 100x in speed; postings are
     matched on ASCII words anyway (Python `re` is given re.ASCII for the same semantics).
     """
+    pattern = _plain(pattern)  # idempotent: an already converted pattern converts to itself
     out: list[str] = []
     in_class = False
     i = 0
@@ -101,3 +103,18 @@ def rust_regex(pattern: str) -> str:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _plain(pattern: str) -> str:
+    for ascii_form, plain in _ASCII_ESCAPE_BACK:
+        pattern = pattern.replace(ascii_form, plain)
+    return pattern
+
+
+def python_regex(pattern: str) -> re.Pattern[str]:
+    """A pattern written for (or by) `rust_regex`, compiled with Python's `re` and the same meaning.
+
+    The per-row reference implementation (benchmarks.bench_classify) uses this to run the very same
+    rule tables one posting at a time.
+    """
+    return re.compile(_plain(pattern), re.ASCII)

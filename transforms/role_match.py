@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from transforms.rewrite import words
+from transforms.rewrite import rust_regex, words
 from transforms.role_card import RoleCard
 
 NON_ENGINEERING_TITLES = (
@@ -57,7 +57,7 @@ NON_ENGINEERING_TITLES = (
     r"people partner",
     r"hr",
 )
-NON_ENGINEERING_PATTERN = "(?i)" + words(NON_ENGINEERING_TITLES)
+NON_ENGINEERING_PATTERN = rust_regex("(?i)" + words(NON_ENGINEERING_TITLES))
 
 FALLBACK_SOC: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -110,8 +110,14 @@ FALLBACK_SOC: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _any(patterns: Sequence[str]) -> str:
-    return "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+def any_pattern(patterns: Sequence[str]) -> str:
+    """Card patterns as one case-insensitive regex (ASCII word semantics, as everywhere)."""
+    return rust_regex("(?i)" + "|".join(f"(?:{p})" for p in patterns))
+
+
+FALLBACK_PATTERNS: tuple[tuple[str, str], ...] = tuple(
+    (code, rust_regex("(?i)" + words(patterns))) for code, patterns in FALLBACK_SOC
+)
 
 
 def role_exprs(title: pl.Expr, cards: Sequence[RoleCard]) -> tuple[pl.Expr, pl.Expr]:
@@ -119,13 +125,13 @@ def role_exprs(title: pl.Expr, cards: Sequence[RoleCard]) -> tuple[pl.Expr, pl.E
     claimable = ~title.str.contains(NON_ENGINEERING_PATTERN).fill_null(True)
     role: pl.Expr = pl.lit(None, dtype=pl.String)
     soc: pl.Expr = pl.lit(None, dtype=pl.String)
-    for code, patterns in reversed(FALLBACK_SOC):
-        hit = claimable & title.str.contains("(?i)" + words(patterns)).fill_null(False)
+    for code, pattern in reversed(FALLBACK_PATTERNS):
+        hit = claimable & title.str.contains(pattern).fill_null(False)
         soc = pl.when(hit).then(pl.lit(code)).otherwise(soc)
     for card in sorted(cards, key=lambda c: (c.priority, c.id), reverse=True):
-        hit = title.str.contains(_any(card.title_patterns))
+        hit = title.str.contains(any_pattern(card.title_patterns))
         if card.exclude_patterns:
-            hit = hit & ~title.str.contains(_any(card.exclude_patterns))
+            hit = hit & ~title.str.contains(any_pattern(card.exclude_patterns))
         hit = claimable & hit.fill_null(False)
         role = pl.when(hit).then(pl.lit(card.id)).otherwise(role)
         soc = pl.when(hit).then(pl.lit(card.soc_codes[0] if card.soc_codes else None)).otherwise(soc)

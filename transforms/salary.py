@@ -137,7 +137,8 @@ def _parse(statements: pl.LazyFrame) -> pl.LazyFrame:
         pl.coalesce("interval", "adverb")
         .replace_strict(_INTERVALS, default=None, return_dtype=pl.String)
         .alias("__stated"),
-        pl.col("cur").replace_strict(_CURRENCY_CODES, default=pl.col("cur").str.to_uppercase(), return_dtype=pl.String)
+        pl.col("cur")
+        .replace_strict(_CURRENCY_CODES, default=pl.col("cur").str.to_uppercase(), return_dtype=pl.String)
         .alias("salary_currency"),
     ).with_columns(
         pl.coalesce("__high", "salary_min").alias("salary_max"),
@@ -188,7 +189,13 @@ def salary_table(texts: pl.LazyFrame, row: str, text: str) -> pl.LazyFrame:
             [pl.lit(None, dtype=pl.String).alias(g) for g in _GROUPS if g not in names]
         )
         found.append(_parse(statements).select(row, "priority", "order", *SALARY_FIELDS))
-    return pl.concat(found).sort("priority", "order").group_by(row, maintain_order=True).first().drop("priority", "order")
+    return (
+        pl.concat(found)
+        .sort("priority", "order")
+        .group_by(row, maintain_order=True)
+        .first()
+        .drop("priority", "order")
+    )
 
 
 def work_mode_statements(text: pl.Expr) -> pl.Expr:

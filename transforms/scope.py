@@ -28,9 +28,9 @@ ASCII-mode (transforms.rewrite.rust_regex) so Rust's lazy DFA can run them.
 
 from __future__ import annotations
 
-import polars as pl
-
 from dataclasses import dataclass
+
+import polars as pl
 
 from transforms.rewrite import Rewrite, chunks, rust_regex, union
 from transforms.tags import NOT_DUTY_PHRASES
@@ -527,7 +527,14 @@ COMPANY_CUES = (
 )
 
 # A sentence containing one of these words addresses the hire and is never company voice.
-HIRE_WORDS = (r"you\w*", r"hir(?:e|es|ed|ing)", r"seek(?:s|ing)?", r"looking for", r"candidates?", r"this role")
+HIRE_WORDS = (
+    r"you\w*",
+    r"hir(?:e|es|ed|ing)",
+    r"seek(?:s|ing)?",
+    r"looking for",
+    r"candidates?",
+    r"this role",
+)
 
 # A text line heading must end its line (or be followed by ":" and inline content), so a sentence
 # that merely starts with "Benefits" or "Plus," is not taken for a heading.

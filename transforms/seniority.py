@@ -23,7 +23,15 @@ from transforms.rewrite import rust_regex, words
 SENIORITY_LEVELS = ("intern", "entry", "mid", "senior", "lead")
 
 TITLE_WORDS: dict[str, tuple[str, ...]] = {
-    "intern": (r"intern", r"interns", r"internship", r"co-?op", r"working student", r"werkstudent", r"stagiaire"),
+    "intern": (
+        r"intern",
+        r"interns",
+        r"internship",
+        r"co-?op",
+        r"working student",
+        r"werkstudent",
+        r"stagiaire",
+    ),
     "lead": (
         r"staff",
         r"principal",
@@ -69,7 +77,9 @@ TITLE_WORDS: dict[str, tuple[str, ...]] = {
         r"resident",
     ),
 }
-TITLE_PATTERNS: dict[str, str] = {level: rust_regex("(?i)" + words(p) + r"(?:\b|$)") for level, p in TITLE_WORDS.items()}
+TITLE_PATTERNS: dict[str, str] = {
+    level: rust_regex("(?i)" + words(p) + r"(?:\b|$)") for level, p in TITLE_WORDS.items()
+}
 
 # Read on the lowercased in-scope text, hence no (?i).
 TEXT_INTERN = rust_regex(
@@ -116,7 +126,9 @@ YEARS_PATTERN = rust_regex(
 )
 # A plain "2 years" counts only with a qualifier, a "+", a range or the word experience after it
 # (so "founded 20 years ago" never does).
-_ASKED = rust_regex(r"\+|plus|-|\u2013|\bto\b|\bor\b|at least|minimum|min\.?|more than|over|less than|fewer than|under|up to|exp$")
+_ASKED = rust_regex(
+    r"\+|plus|-|\u2013|\bto\b|\bor\b|at least|minimum|min\.?|more than|over|less than|fewer than|under|up to|exp$"
+)
 _WORD_NUMBERS = {
     "one": "1",
     "two": "2",
@@ -157,7 +169,9 @@ def years_asked(text: pl.Expr) -> pl.Expr:
 # Both text cues in one scan: the first cue found decides. The scan runs only on texts that contain
 # one of these literals (a cheap prefilter; the cue phrases themselves start with common words).
 TEXT_CUES = rust_regex(f"(?P<intern>{TEXT_INTERN})|(?P<entry>{TEXT_ENTRY})")
-TEXT_CUE_GATE = rust_regex(r"intern|co-?op|grad|entry|career|college|experience (?:is )?(?:required|needed|necessary)")
+TEXT_CUE_GATE = rust_regex(
+    r"intern|co-?op|grad|entry|career|college|experience (?:is )?(?:required|needed|necessary)"
+)
 
 
 def text_cues(in_scope: pl.Expr) -> pl.Expr:

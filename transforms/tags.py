@@ -53,13 +53,13 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"production[- ]ready",
         r"production deployment",
         r"production endpoint",
-        rf"(?:to|into|onto) (?:the )?prod(?:uction)?\b",
+        r"(?:to|into|onto) (?:the )?prod(?:uction)?\b",
         r"live in production",
         r"go(?:es|ing)? live",
         r"go-live",
         rf"ship(?:s|ped|ping)? {_GAP}(?:models?|features?|code|changes|updates|improvements|versions?|releases?|systems?|services?|products?|it|them|the winners|winners|ranking|classifiers?|pipelines?)\b",
         r"shipped (?:ml|models?|services?|systems?|products?|features?|code)",
-        rf"(?:model|inference|online|real-time|realtime|ml|llm) serving",
+        r"(?:model|inference|online|real-time|realtime|ml|llm) serving",
         r"serving (?:stack|layer|infrastructure|infra|platform|systems?|cluster|path|fleet|latency|engine)",
         r"serve (?:models?|predictions|traffic|requests|inference|llms?)",
         r"served (?:at|to|in|online|behind|via)",
@@ -398,7 +398,9 @@ TITLE_PHRASES: dict[str, tuple[str, ...]] = {
 # Descriptions arrive lowercased (transforms.scope.lowered): case-sensitive patterns keep Rust's
 # literal prefilters working. Titles are matched case-insensitively.
 TAG_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag]) for tag in TAGS}
-TITLE_PATTERNS: dict[str, str] = {tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ()), "(?i)") for tag in TAGS}
+TITLE_PATTERNS: dict[str, str] = {
+    tag: _pattern(PHRASES[tag] + TITLE_PHRASES.get(tag, ()), "(?i)") for tag in TAGS
+}
 
 
 def tag_present(tag: str, duty: pl.Expr, title: pl.Expr) -> pl.Expr:
