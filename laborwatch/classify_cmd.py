@@ -125,7 +125,7 @@ def _shares(df: pl.DataFrame) -> pl.DataFrame:
         .select(
             pl.lit("all").alias("scope"),
             pl.format("role:{}", "role_id").alias("label"),
-            pl.lit(frame.height).alias("n"),
+            pl.lit(frame.height, dtype=pl.Int64).alias("n"),
             (pl.col("n") / total).alias("share"),
         )
     ]
@@ -139,7 +139,7 @@ def _shares(df: pl.DataFrame) -> pl.DataFrame:
     for label, expr in label_exprs.items():
         rows.append(
             scoped.group_by("role_id")
-            .agg(pl.lit(label).alias("label"), pl.len().alias("n"), expr.mean().alias("share"))
+            .agg(pl.lit(label).alias("label"), pl.len().cast(pl.Int64).alias("n"), expr.mean().alias("share"))
             .rename({"role_id": "scope"})
             .select("scope", "label", "n", "share")
         )
@@ -148,7 +148,7 @@ def _shares(df: pl.DataFrame) -> pl.DataFrame:
         entry.group_by("role_id")
         .agg(
             pl.lit("entry_production_share").alias("label"),
-            pl.len().alias("n"),
+            pl.len().cast(pl.Int64).alias("n"),
             pl.col("production_ownership").mean().alias("share"),
         )
         .rename({"role_id": "scope"})

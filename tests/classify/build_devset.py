@@ -24,7 +24,18 @@ from typing import Any
 
 SOURCE_DIR = Path(__file__).resolve().parent / "devset"
 DEVSET_PATH = Path(__file__).resolve().parents[1] / "data" / "classification_devset.jsonl"
-_HEADER_KEYS = {"title", "company", "location", "format", "role", "soc", "seniority", "tags", "remote", "salary"}
+_HEADER_KEYS = {
+    "title",
+    "company",
+    "location",
+    "format",
+    "role",
+    "soc",
+    "seniority",
+    "tags",
+    "remote",
+    "salary",
+}
 
 
 def _none(value: str) -> str | None:
