@@ -54,7 +54,7 @@ class Deployment:
         self.workers = workers
         self.tag = f"lwt{secrets.token_hex(3)}"
         self.airflow_db = airflow_db
-        redis_db = 11
+        self.redis_db = 11
         self.env = {
             **os.environ,
             "LABORWATCH_SCALEOUT_HOME": str(home),
@@ -62,7 +62,7 @@ class Deployment:
             "LABORWATCH_PGPORT": str(PG_PORT),
             "LABORWATCH_PGUSER": PG_USER,
             "LABORWATCH_AIRFLOW_DB": airflow_db,
-            "LABORWATCH_REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
+            "LABORWATCH_REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}",
             "LABORWATCH_API_PORT": str(free_port()),
             "LABORWATCH_WORKER_LOG_PORT": str(free_port(workers)),
             "LABORWATCH_CELERY_QUEUE": self.tag,
@@ -107,6 +107,17 @@ class Deployment:
                     os.killpg(pgid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            self._forget_queue()
+
+    def _forget_queue(self) -> None:
+        """Delete the Redis keys Celery made for this deployment's private queue (nothing else)."""
+        import redis
+
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=self.redis_db)
+        try:
+            client.delete(self.tag, f"_kombu.binding.{self.tag}", f"_kombu.binding_permanent.{self.tag}")
+        finally:
+            client.close()
 
     def alive_groups(self, groups: list[int]) -> list[int]:
         alive = []
