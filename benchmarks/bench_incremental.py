@@ -140,7 +140,7 @@ def incremental_batched(n: int, repeats: int, batch: int | None = None) -> list[
 
 
 def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: bool) -> list[Figure]:
-    """`repeats` successive weekly batches of `batch` new postings (default 10,000; 1 % of smaller n).
+    """`repeats` successive weekly batches of `batch` new postings (default 10,000; 1 % of a smaller n, at least 20).
 
     If loading board by board exceeds LOAD_BUDGET seconds, the rest of that batch is not loaded:
     its load time is extrapolated from the boards done (per-board cost is what bounds it), the
@@ -151,7 +151,7 @@ def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: 
     from laborwatch.settings import load_settings
     from warehouse.db import Warehouse
 
-    batch = batch or min(BATCH, max(100, n // 100))
+    batch = batch or min(BATCH, max(20, n // 100))
     cards = bench_data.cards()
     start = bench_data.staged_as_of(n)
     weeks = [start + timedelta(days=7 * k) for k in range(1, repeats + 1)]

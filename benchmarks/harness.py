@@ -23,8 +23,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Generated data and warehouses; tests point this elsewhere (the variable is inherited by each case).
-CACHE = Path(os.environ.get("LABORWATCH_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
+CACHE_ENV = "LABORWATCH_BENCH_CACHE"
+
+
+def cache_dir() -> Path:
+    """Generated data and warehouses; tests point it elsewhere (each case's process inherits it)."""
+    return Path(os.environ.get(CACHE_ENV) or Path(__file__).resolve().parent / ".cache")
+
+
+CACHE = cache_dir()  # as this process started: cases are processes of their own
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 

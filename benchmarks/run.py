@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_queries import queries
-from benchmarks.harness import CACHE, ROOT, machine, progress, run_case
+from benchmarks.harness import ROOT, cache_dir, machine, progress, run_case
 from ingest.sources import SOURCES
 
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -309,7 +309,8 @@ def write_docs(results: dict[str, Any], path: Path) -> None:
     path.write_text(f"# Benchmarks\n\n{block}\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite; return 1 if any case failed (its error is in the results and the docs)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, help="postings (default 1,000,000; --quick 20,000)")
     parser.add_argument(
@@ -325,10 +326,11 @@ def main(argv: list[str] | None = None) -> None:
     parse_n = args.parse_n or (2_000 if args.quick else 100_000)
     repeats = 2 if args.quick and args.repeats == 3 else args.repeats
     full = n >= 1_000_000 and not args.quick and not args.only
-    results_path = args.results or (RESULTS if full else CACHE / f"results-n{n}.json")
-    docs_path = args.docs or (DOCS if full else CACHE / f"benchmarks-n{n}.md")
+    cache = cache_dir()
+    results_path = args.results or (RESULTS if full else cache / f"results-n{n}.json")
+    docs_path = args.docs or (DOCS if full else cache / f"benchmarks-n{n}.md")
     only = set(args.only.split(",")) if args.only else None
-    log = CACHE / "run.log"
+    log = cache / "run.log"
     results = run_all(n, parse_n, repeats, only, log)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
@@ -337,8 +339,9 @@ def main(argv: list[str] | None = None) -> None:
     failed = [f["case"] for f in results["figures"] if "error" in f]
     if failed:
         print(f"cases that failed: {', '.join(failed)}", file=sys.stderr)
-        raise SystemExit(1)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

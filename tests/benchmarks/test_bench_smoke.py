@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks import run
+from benchmarks.harness import CACHE_ENV
 
-N = 400
-PARSE_N = 70  # 10 per source format
+N = 300
+PARSE_N = 20  # per source format
 
 EXPECTED = {
     "classify",
@@ -27,9 +28,9 @@ EXPECTED = {
     "signals_full",
     "outlook_full",
     "incremental",
+    "incremental_batched",
     "load_bulk_floor",
     "load_upsert",
-    "load_postings_batch",
     *(f"query_{name}" for name in run.QUERY_NAMES),
     *(f"parse_{source}" for source in run.PARSE_SOURCES),
 }
@@ -38,19 +39,21 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     tmp = tmp_path_factory.mktemp("bench")
-    os.environ["LABORWATCH_BENCH_CACHE"] = str(tmp / "cache")
+    os.environ[CACHE_ENV] = str(tmp / "cache")
     docs = tmp / "benchmarks.md"
     docs.write_text(f"# Benchmarks\n\nwritten by hand\n\n{run.START}\nold figures\n{run.END}\n\nkept too\n")
     try:
-        run.main(
+        code = run.main(
             [
                 "--n", str(N), "--parse-n", str(PARSE_N), "--repeats", "1",
                 "--results", str(tmp / "results.json"), "--docs", str(docs),
             ]
         )  # fmt: skip
     finally:
-        del os.environ["LABORWATCH_BENCH_CACHE"]
-    return json.loads((tmp / "results.json").read_text()), docs.read_text()
+        del os.environ[CACHE_ENV]
+    data = json.loads((tmp / "results.json").read_text())
+    assert code == (1 if any("error" in f for f in data["figures"]) else 0)
+    return data, docs.read_text()
 
 
 def test_every_case_reports_a_figure(results: tuple[dict, str]) -> None:
@@ -84,9 +87,9 @@ def test_sizes_are_the_ones_asked_for(results: tuple[dict, str]) -> None:
         "load_upsert",
     ):
         assert figures[name]["n"] == N
-    assert figures["incremental"]["n"] == 100  # 1 % of the history, at least 100
+    assert figures["incremental"]["n"] == figures["incremental_batched"]["n"] == 20  # 1 %, at least 20
     assert figures["incremental"]["extra"]["history"] == N
-    assert sum(f["extra"]["postings"] for name, f in figures.items() if name.startswith("parse_")) == PARSE_N
+    assert all(f["extra"]["postings"] == PARSE_N for name, f in figures.items() if name.startswith("parse_"))
     assert data["n"] == N and data["parse_n"] == PARSE_N
 
 
