@@ -569,17 +569,24 @@ def generate_postings(n: int, seed: int = 0) -> pl.DataFrame:
     return pl.concat(chunks) if chunks else _chunk(0, 0, rng, banks, companies)
 
 
+def cache_path(n: int, seed: int = 0, cache_dir: Path = CACHE_DIR) -> Path:
+    return cache_dir / f"postings_n{n}_seed{seed}.parquet"
+
+
+def ensure_cached(n: int, seed: int = 0, cache_dir: Path = CACHE_DIR) -> Path:
+    """The Parquet file holding generate_postings(n, seed), written on first use."""
+    path = cache_path(n, seed, cache_dir)
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        generate_postings(n, seed).write_parquet(tmp)
+        tmp.replace(path)
+    return path
+
+
 def cached_postings(n: int, seed: int = 0, cache_dir: Path = CACHE_DIR) -> pl.DataFrame:
     """generate_postings(n, seed), read from (or written to) a Parquet file in `cache_dir`."""
-    path = cache_dir / f"postings_n{n}_seed{seed}.parquet"
-    if path.exists():
-        return pl.read_parquet(path)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    frame = generate_postings(n, seed)
-    tmp = path.with_suffix(".tmp")
-    frame.write_parquet(tmp)
-    tmp.replace(path)
-    return frame
+    return pl.read_parquet(ensure_cached(n, seed, cache_dir))
 
 
 def main() -> None:

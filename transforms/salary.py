@@ -89,8 +89,9 @@ REMOTE_LOCATION = r"(?i)\bremote\b|\banywhere\b|\bwork from home\b|\bdistributed
 ONSITE_LOCATION = r"(?i)\bhybrid\b|\bon-?site\b|\bin[- ]office\b|\bin[- ]person\b"
 ONSITE_TEXT = (
     r"\bhybrid\b|\bon-?site (?:role|position|job|in|at|only|[0-9])|\bthis is an? on-?site\b|\bis on-?site\b"
-    r"|\boffice-based\b|\bbased in (?:our|the) (?:[\w'-]+ ){0,3}office|\bin[- ]office\b|\bin the office\b"
-    r"|\bin[- ]person\b|\bdays? (?:a|per|each) week in\b|\bdays?/week in\b|\brelocat(?:e|ion)\b"
+    r"|\boffice-based\b|\bbased (?:in|at|out of|from) (?:our|the) (?:[\w'-]+ ){0,3}office|\bin[- ]office\b|\bin the office\b"
+    r"|\bin[- ]person\b|\b(?:[0-9]|one|two|three|four|five) days? (?:a|per|each) week\b|\bdays?/week in\b"
+    r"|\brelocat(?:e|ion)\b"
 )
 REMOTE_TEXT = (
     r"\bfully remote\b|\b100% remote\b|\bremote[- ]first\b|\bwork from anywhere\b|\bremote (?:position|role|job|"

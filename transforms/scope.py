@@ -583,7 +583,7 @@ SCOPE_OPS: tuple[Rewrite | SectionFilter, ...] = (
         HEADING,
         # inside an HTML heading the phrase may run on ("Ideally you have"); a text line needs
         # the heading to end
-        rf"^(?:(?:<[^>]*>|[ \t\n])*<[^>]*>[ \t]*\b{union(COMPANY_HEADINGS + OPTIONAL_HEADINGS + ('about ', 'why '))}"
+        rf"^(?:(?:<[^>]*>|[ \t\n])*<[^>]*>[ \t]*\b(?:{union(COMPANY_HEADINGS + OPTIONAL_HEADINGS)}\b|about |why )"
         rf"|[ \t\n#*-]*\b{union(_DROPPED_LINE)})",
         rf"^(?:<[^>]*>|[ \t\n#*-])*\b{union(KEPT_HEADINGS)}\b",
     ),
