@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 
-.PHONY: setup demo run browser test test-fast test-scaleout lint bench airflow scaleout clean
+.PHONY: setup demo run browser test test-fast test-scaleout lint bench airflow scaleout scaleout-stop clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,13 @@ bench: $(STAMP)
 
 airflow: $(STAMP)
 	$(BIN)/airflow standalone
+
+# CeleryExecutor (Redis broker, PostgreSQL metadata) with WORKERS Celery workers; see docs/deployment.md.
+scaleout: $(STAMP)
+	$(BIN)/python deploy/scaleout.py start --workers $(or $(WORKERS),2)
+
+scaleout-stop: $(STAMP)
+	$(BIN)/python deploy/scaleout.py stop
 
 clean:
 	rm -rf $(VENV) data airflow_home .pytest_cache

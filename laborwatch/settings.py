@@ -192,9 +192,12 @@ def load_settings(path: Path | str | None = None, warehouse: Path | str | None =
         settings.warehouse_path = base / wh.pop("path")
     if "data_dir" in wh:
         settings.data_dir = base / wh.pop("data_dir")
-    for key in ("backend", "ducklake_catalog", "ducklake_data_path"):
+    for key in ("backend", "ducklake_catalog"):
         if key in wh:
             setattr(settings, key, wh.pop(key))
+    if "ducklake_data_path" in wh:  # a local path is relative to this file; a URL (s3://…) stays as given
+        data_path = str(wh.pop("ducklake_data_path"))
+        settings.ducklake_data_path = data_path if "://" in data_path else str(base / data_path)
     if wh:
         raise SettingsError(f"{origin}: unknown key(s) in [warehouse]: {', '.join(sorted(wh))}")
     if settings.backend not in ("duckdb", "ducklake"):

@@ -10,7 +10,18 @@ from laborwatch import pipeline
 from laborwatch.cli import build_parser, main
 from laborwatch.settings import load_settings
 
-COMMANDS = ["demo", "run", "ingest", "outlook", "classify", "sql", "report", "alerts", "quarantine", "validations"]
+COMMANDS = [
+    "demo",
+    "run",
+    "ingest",
+    "outlook",
+    "classify",
+    "sql",
+    "report",
+    "alerts",
+    "quarantine",
+    "validations",
+]
 
 
 def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -93,3 +93,11 @@ def test_the_example_config_is_valid() -> None:
     settings = load_settings(DEFAULT_ROLES_DIR.parent / "laborwatch.example.toml")
     assert settings.backend == "duckdb"
     assert set(settings.sources) == {"greenhouse", "lever", "ashby", "jsonld", "hn", "remoteok", "themuse"}
+
+
+def test_ducklake_data_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "lw.toml"
+    config.write_text('[warehouse]\nbackend = "ducklake"\nducklake_data_path = "lake"\n')
+    assert load_settings(config).ducklake_data_path == str(tmp_path / "lake")
+    config.write_text('[warehouse]\nbackend = "ducklake"\nducklake_data_path = "s3://bucket/lake"\n')
+    assert load_settings(config).ducklake_data_path == "s3://bucket/lake"
