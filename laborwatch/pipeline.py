@@ -7,21 +7,25 @@ JSON-serialisable summary (what Airflow passes through XCom); none keeps state b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 
 from laborwatch.role_cards import DEFAULT_ROLES_DIR, load_role_cards
 from laborwatch.settings import Settings
 from transforms.role_card import RoleCard
-from warehouse.db import Warehouse
+from warehouse.db import Warehouse, retry_on_conflict
 from warehouse.role_cards_load import load_role_cards_table
 from warehouse.snapshot import publish_snapshot
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def resolve_as_of(as_of: datetime | str | None) -> datetime:
@@ -53,6 +57,20 @@ def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
         yield wh
 
 
+def _retried(step: Callable[P, R]) -> Callable[P, R]:
+    """Run a whole step again when a DuckLake writer lost a race (never happens on duckdb).
+
+    Every step is idempotent and opens its own warehouse, so replaying it is safe; a transaction
+    spanning several helpers cannot be retried from inside.
+    """
+
+    @functools.wraps(step)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return retry_on_conflict(step, *args, **kwargs)
+
+    return run
+
+
 def _summary(report: Any) -> dict[str, Any]:
     if is_dataclass(report):
         report = asdict(report)
@@ -66,6 +84,7 @@ def fetch_board(settings: Settings, source: str, board: str, as_of: datetime | s
     return str(_fetch(settings, source, board, resolve_as_of(as_of)))
 
 
+@_retried
 def load_postings(settings: Settings, manifests: Sequence[str], as_of: datetime | str | None) -> dict:
     """The single writer for landed postings: archive, parse, gate, classify, dedup, load."""
     from laborwatch.ingest_postings import load_landed
@@ -75,6 +94,7 @@ def load_postings(settings: Settings, manifests: Sequence[str], as_of: datetime 
         return _summary(load_landed(settings, wh, paths, resolve_as_of(as_of), cards_for(settings)))
 
 
+@_retried
 def ingest_postings(settings: Settings, as_of: datetime | str | None, progress: bool = False) -> dict:
     from laborwatch.ingest_postings import ingest_postings as _ingest
 
@@ -90,6 +110,7 @@ def bls_releases_due(settings: Settings, as_of: datetime | str | None) -> list[s
         return list(releases_due(settings, wh, resolve_as_of(as_of)))
 
 
+@_retried
 def ingest_bls(settings: Settings, as_of: datetime | str | None, force: bool = False) -> dict:
     from laborwatch.ingest_bls import ingest_bls as _ingest
 
@@ -97,6 +118,7 @@ def ingest_bls(settings: Settings, as_of: datetime | str | None, force: bool = F
         return _summary(_ingest(settings, wh, cards_for(settings), resolve_as_of(as_of), force=force))
 
 
+@_retried
 def compute_outlook(settings: Settings, as_of: datetime | str | None, full: bool = False) -> dict:
     """Signals, states and scores for the weeks the latest data touched."""
     from laborwatch.outlook import compute_outlook as _compute
@@ -105,6 +127,7 @@ def compute_outlook(settings: Settings, as_of: datetime | str | None, full: bool
         return _summary(_compute(settings, wh, cards_for(settings), resolve_as_of(as_of), full=full))
 
 
+@_retried
 def fire_alerts(settings: Settings, as_of: datetime | str | None) -> dict:
     """Detect alerts into the outbox, then deliver everything not yet delivered."""
     from alerts.delivery import deliver_pending
@@ -133,6 +156,7 @@ def release_loaders(settings: Settings, wh: Warehouse) -> dict[str, Callable[[pl
     return {"raw_postings": postings, "bls_observations": bls}
 
 
+@_retried
 def publish(settings: Settings) -> str:
     """Replace the analyst snapshot atomically with the current warehouse."""
     with open_warehouse(settings) as wh:
