@@ -39,8 +39,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+# Airflow standalone (SQLite metadata, LocalExecutor) with these DAGs and a project-local home.
 airflow: $(STAMP)
-	$(BIN)/airflow standalone
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/airflow db migrate
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow pools set duckdb_writer 1 "DuckDB single writer"
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__CORE__LOAD_EXAMPLES=False $(BIN)/airflow standalone
 
 # CeleryExecutor (Redis broker, PostgreSQL metadata) with WORKERS Celery workers; see docs/deployment.md.
 scaleout: $(STAMP)
