@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import polars as pl
-
 
 @dataclass(frozen=True)
 class Rewrite:
@@ -45,12 +43,6 @@ def chunks(phrases: Sequence[str], size: int = PREFILTER_CHUNK) -> list[tuple[st
 def words(phrases: Iterable[str]) -> str:
     """`union` anchored at a word start: `\\b(?:a|b)`; phrases are regex fragments."""
     return r"\b" + union(phrases)
-
-
-def apply_rewrites(expr: pl.Expr, steps: Sequence[Rewrite]) -> pl.Expr:
-    for step in steps:
-        expr = expr.str.replace_all(step.pattern, step.replacement)
-    return expr
 
 
 def python_replacement(replacement: str) -> str:

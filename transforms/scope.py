@@ -19,11 +19,14 @@ DESIGN §3.2 counts only duties and requirements, never company marketing. The r
    address the hire ("you", "your", "you'll"). List items are never dropped by this rule: bullets
    are where duties are listed.
 
-Speed matters here (a million postings in seconds), so the rules run as two regex passes over the
-raw HTML or text, with no HTML-to-text conversion: one inserts a marker before every heading, the
-other deletes everything out of scope in a single leftmost-first alternation. "<" and ">" count as
-sentence boundaries, so list items and paragraphs are sentences of their own. All patterns are
-ASCII-mode (transforms.rewrite.rust_regex) so Rust's lazy DFA can run them.
+Speed matters (a million postings), so the rules run on the raw HTML or text, lowercased once, with
+no HTML-to-text conversion: "<" and ">" count as sentence boundaries, so list items and paragraphs
+are sentences of their own. The passes (SCOPE_OPS): mark headings; split on the marks and drop the
+company/optional sections; mark hire words and cue phrases; one leftmost-first deletion pass for
+optional sentences, company-voice sentences, negated clauses and everyday uses of duty words.
+Rust's regex has no look-around, so "a sentence with a cue and no hire word" is spelled with
+marker characters and character classes that exclude them. All patterns are ASCII-mode
+(transforms.rewrite.rust_regex): Unicode word boundaries stop Rust's lazy DFA (100x slower).
 """
 
 from __future__ import annotations
