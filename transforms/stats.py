@@ -29,8 +29,10 @@ def wilson(k: pl.Expr | str, n: pl.Expr | str, z: float | pl.Expr = Z95) -> tupl
     centre = (p + z2 / (2.0 * n)) / denom
     half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom
     valid = n > 0
-    low = pl.when(valid).then((centre - half).clip(0.0, 1.0))
-    high = pl.when(valid).then((centre + half).clip(0.0, 1.0))
+    # Clipped to [0, p] and [p, 1]: at p = 0 or 1 the bound equals p exactly, but floating point
+    # leaves it a few 1e-18 on the wrong side, which a consumer checking low <= p <= high would reject.
+    low = pl.when(valid).then(pl.min_horizontal(centre - half, p).clip(0.0, 1.0))
+    high = pl.when(valid).then(pl.max_horizontal(centre + half, p).clip(0.0, 1.0))
     return low, high
 
 

@@ -20,6 +20,13 @@ def test_wilson_matches_the_textbook_values():
     assert low == 0.0 and round(high, 4) == 0.2775
 
 
+def test_wilson_bounds_hold_their_share_exactly_at_zero_and_one():
+    # 0/96 and 96/96 leave the raw bounds a few 1e-18 beyond the share in floating point.
+    for k, n in [(0, 96), (0, 140), (0, 24), (96, 96), (83, 83)]:
+        low, high = _eval(*wilson(pl.lit(k), pl.lit(n)))
+        assert low <= k / n <= high
+
+
 def test_wilson_is_null_without_a_sample():
     assert _eval(*wilson(pl.lit(0), pl.lit(0))) == [None, None]
 
