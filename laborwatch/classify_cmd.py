@@ -14,9 +14,10 @@ from typing import IO, Any
 
 import polars as pl
 
-from transforms.classify import classify_postings
+from transforms.classify import LABEL_COLUMNS, classify_postings
 from transforms.role_card import RoleCard
 from transforms.tags import TAGS
+from warehouse.db import Warehouse
 
 OUTPUT_FIELDS = (
     "role_id",
@@ -184,3 +185,17 @@ def reclassify_report(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame
         )
         .sort("scope", "label")
     )
+
+
+def reclassify_warehouse(wh: Warehouse, cards: Sequence[RoleCard], apply: bool = True) -> pl.DataFrame:
+    """Re-classify every stored posting with the current rules and report the change per label.
+
+    With `apply`, the new labels (and classifier_version) replace the stored ones in one transaction;
+    the next outlook run sees the changed postings and recomputes the weeks they touch.
+    """
+    before = wh.query("SELECT * FROM staging.postings")
+    after = classify_postings(before.drop(*LABEL_COLUMNS), cards).select(before.columns)
+    if apply:
+        changed = after.join(before, on=after.columns, how="anti", nulls_equal=True)
+        wh.upsert("staging.postings", changed, ["posting_key"])
+    return reclassify_report(before, after)

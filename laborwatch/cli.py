@@ -60,6 +60,22 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reclassify(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from laborwatch import pipeline
+    from laborwatch.classify_cmd import reclassify_warehouse
+    from laborwatch.sql_cmd import format_frame
+
+    settings = _settings(args)
+    with pipeline.open_warehouse(settings) as wh:
+        report = reclassify_warehouse(wh, pipeline.cards_for(settings), apply=not args.dry_run)
+    print(format_frame(report.filter(pl.col("delta").abs() > 0) if args.changed else report, args.format))
+    if not args.dry_run:
+        pipeline.publish(settings)
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     from laborwatch.sql_cmd import format_frame, run_query
 
@@ -210,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("input", metavar="IN.jsonl")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: standard output)")
+
+    p = add(
+        "reclassify",
+        cmd_reclassify,
+        "Re-classify the stored postings with the current rules (a new classifier_version) and report "
+        "the change in every label share; `laborwatch outlook` then recomputes the weeks they touch.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="report the change without storing it")
+    p.add_argument("--changed", action="store_true", help="list only the labels whose share moved")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _add_common(p, as_of=False)
 
     p = add("sql", cmd_sql, "Run a read-only SQL query on the analyst snapshot (or on --warehouse PATH).")
     p.add_argument("query", metavar='"SELECT …"')
