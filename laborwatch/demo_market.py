@@ -24,7 +24,7 @@ import math
 import random
 import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -40,8 +40,6 @@ DEMO_START = date(2026, 1, 5)  # a Monday: week 0 is the ISO week starting here
 BACKLOG_WEEKS = 6  # postings opened before week 0 that are still listed when the demo starts
 EASTERN = ZoneInfo("America/New_York")
 
-SENIORITIES = ("intern", "entry", "mid", "senior", "lead")
-AI_ARCHETYPES = ("production", "routine", "research")
 PRODUCTION_TAGS = ("deployment", "evaluation", "monitoring", "data_quality", "failure_response")
 
 # Expected new AI/ML engineer postings per week by seniority (about 59 a week in a steady market).
@@ -627,16 +625,6 @@ class Market:
             rng, uid, employer, role, family, seniority, self.week_of(at), self.weeks + 8, at
         )
 
-    def ground_truth(self) -> dict[str, int]:
-        """Counts behind the scenario, for the docs and tests: what the pipeline should see."""
-        out: dict[str, int] = {}
-        for p in self.postings:
-            if p.open_week < 0:
-                continue
-            key = f"{p.role or 'other'}:{p.seniority if p.role else p.family}"
-            out[key] = out.get(key, 0) + 1
-        return out
-
 
 def _make_posting(
     rng: random.Random,
@@ -1117,8 +1105,3 @@ def projections_workbook() -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def postings_by(postings: Iterable[Posting], **criteria: Any) -> list[Posting]:
-    """Filter ground-truth postings by attribute values (tests and docs use it)."""
-    return [p for p in postings if all(getattr(p, k) == v for k, v in criteria.items())]
