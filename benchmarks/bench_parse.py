@@ -134,9 +134,9 @@ def _profile_share(step: Callable[[], int], functions: tuple[str, ...]) -> float
 
 
 def _timed_slices(
-    source: str, slices: list[list[tuple[Fetch, str]]], per_run: int
+    source: str, slices: list[list[tuple[Fetch, str]]], sizes: list[int]
 ) -> tuple[Figure, list[int]]:
-    """One run per slice (the slice is handed over untimed); returns the figure and records per run."""
+    """One run per slice (handed over untimed); the figure's rate is postings over the runs' total."""
     queue = iter(slices)
     parsed: list[int] = []
     parse = SOURCES[source].parse
@@ -144,7 +144,10 @@ def _timed_slices(
     def step(payloads: list[tuple[Fetch, str]]) -> None:
         parsed.append(sum(len(parse(fetch, board)) for fetch, board in payloads))
 
-    return timed(f"parse_{source}", per_run, step, len(slices), setup=lambda: next(queue)), parsed
+    figure = timed(f"parse_{source}", sizes[0], step, len(slices), setup=lambda: next(queue))
+    figure.n = sum(sizes) // len(sizes)
+    figure.per_second = round(sum(sizes) / sum(figure.runs), 1) if sum(figure.runs) else 0.0
+    return figure, parsed
 
 
 def parse_case(n: int, repeats: int) -> list[Figure]:
@@ -154,24 +157,25 @@ def parse_case(n: int, repeats: int) -> list[Figure]:
     different payloads, so nothing is warm from the run before).
     """
     figures = []
-    per_run = max(1, n // repeats)
-    postings = demo_postings(per_run * repeats)
-    groups = [postings[k * per_run : (k + 1) * per_run] for k in range(repeats)]
+    repeats = max(1, min(repeats, n))
+    postings = demo_postings(n)
+    bounds = [n * k // repeats for k in range(repeats + 1)]
+    groups = [postings[bounds[k] : bounds[k + 1]] for k in range(repeats)]
     for source in SOURCES:
         slices = [render_payloads(source, group) for group in groups]
         payloads = [p for s in slices for p in s]
         mb = sum(len(f.body or b"") for f, _ in payloads) / 2**20
         sample = payloads[: max(1, len(payloads) // 20)]
         share = _profile_share(_parse_all(source, sample), ("html_to_text",))
-        figure, parsed = _timed_slices(source, slices, per_run)
-        assert parsed == [per_run] * repeats, (source, parsed)
+        figure, parsed = _timed_slices(source, slices, [len(g) for g in groups])
+        assert parsed == [len(g) for g in groups], (source, parsed)
         total = sum(figure.runs)
         figure.note = (
-            f"{per_run * repeats:,} postings in {len(payloads):,} payloads ({mb:,.1f} MB) in {total:.2f} s, "
-            f"as {repeats} runs of {per_run:,}; {share:.0%} of the time in ingest.records.html_to_text"
+            f"{n:,} postings in {len(payloads):,} payloads ({mb:,.1f} MB) in {total:.2f} s, "
+            f"as {repeats} runs of about {n // repeats:,}; {share:.0%} of the time in ingest.records.html_to_text"
         )
         figure.extra = {
-            "postings": per_run * repeats,
+            "postings": n,
             "payloads": len(payloads),
             "mb": round(mb, 1),
             "total_seconds": round(total, 3),

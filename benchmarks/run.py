@@ -81,17 +81,33 @@ def _ratio(figs: dict[str, dict]) -> tuple[bool, str] | None:
 def _seconds(case: str, limit: float) -> Callable[[dict[str, dict]], tuple[bool, str] | None]:
     def check(figs: dict[str, dict]) -> tuple[bool, str] | None:
         f = _fig(figs, case)
-        return None if f is None else (f["median_seconds"] <= limit, f"{f['median_seconds']:.2f} s")
+        if f is None:
+            return None
+        text = f"{f['median_seconds']:,.2f} s"
+        if f.get("extra", {}).get("extrapolated"):
+            text += " (extrapolated: see the figure's note)"
+        return f["median_seconds"] <= limit, text
 
     return check
 
 
 def _memory(figs: dict[str, dict]) -> tuple[bool, str] | None:
-    big = [f for f in figs.values() if "error" not in f and f.get("n", 0) >= 1_000_000]
+    """Worst peak among our own steps at full size (the floors are DuckDB's and Polars' own)."""
+    big = [
+        f
+        for f in figs.values()
+        if "error" not in f
+        and not f["case"].endswith("_floor")
+        and (f.get("n", 0) >= 1_000_000 or f.get("extra", {}).get("history", 0) >= 1_000_000)
+    ]
     if not big:
         return None
-    worst = max(big, key=lambda f: f["peak_rss_mb"])
-    return worst["peak_rss_mb"] <= 4096, f"{worst['peak_rss_mb'] / 1024:.2f} GB ({worst['case']})"
+    worst = sorted(big, key=lambda f: -f["peak_rss_mb"])
+    over = [f"{f['case']} {f['peak_rss_mb'] / 1024:.1f} GB" for f in worst if f["peak_rss_mb"] > 4096]
+    text = f"worst {worst[0]['peak_rss_mb'] / 1024:.2f} GB ({worst[0]['case']})"
+    if over:
+        text += f"; over 4 GB: {', '.join(over)}"
+    return not over, text
 
 
 def _queries(figs: dict[str, dict]) -> tuple[bool, str] | None:
@@ -117,7 +133,7 @@ TARGETS = [
     Target(
         "Incremental batch ≤ 1 s with the load step batched per source", _seconds("incremental_batched", 1.0)
     ),
-    Target("Peak memory ≤ 4 GB at 1,000,000 postings (every case)", _memory),
+    Target("Peak memory ≤ 4 GB at 1,000,000 postings (each of our steps)", _memory),
     Target("Analyst queries ≤ 100 ms each (`laborwatch sql`)", _queries),
 ]
 
