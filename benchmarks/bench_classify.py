@@ -228,7 +228,7 @@ def _read_batch(path: Path, offset: int, rows: int) -> pl.DataFrame:
     return pl.scan_parquet(path).slice(offset, rows).collect()
 
 
-def run(n: int, rowwise_sample: int, seed: int, batch: int = 250_000) -> dict[str, Any]:
+def run(n: int, rowwise_sample: int, seed: int, batch: int = 100_000) -> dict[str, Any]:
     """Classify the n cached postings in batches read from Parquet (so memory stays bounded on a
     shared 23 GB machine), timing the floor and the classifier on every batch."""
     from laborwatch.role_cards import load_role_cards  # benchmarks may use the whole project
@@ -299,7 +299,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="generated postings to classify")
     parser.add_argument("--rowwise-sample", type=int, default=5_000, help="postings for the per-row run")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch", type=int, default=250_000, help="postings read and classified at a time")
+    parser.add_argument("--batch", type=int, default=100_000, help="postings read and classified at a time")
     args = parser.parse_args()
     report = run(args.n, args.rowwise_sample, args.seed, args.batch)
     for step in report["steps"]:

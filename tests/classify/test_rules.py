@@ -342,10 +342,12 @@ def test_empty_frame(cards) -> None:
 
 def test_large_frames_are_classified_in_parallel_slices_with_rows_in_order(cards, monkeypatch) -> None:
     monkeypatch.setattr(classify, "SLICE_ROWS", 7)
-    titles = [f"ML Engineer {i}" if i % 3 else f"Senior Data Scientist {i}" for i in range(50)]
-    out = classify_postings(pl.DataFrame({"title": titles}), cards)
-    assert out["title"].to_list() == titles
-    assert out["seniority"].to_list() == ["senior" if i % 3 == 0 else "mid" for i in range(50)]
+    monkeypatch.setattr(classify, "PARALLEL_MIN_ROWS", 10)
+    for n in (9, 10, 13, 50):  # one piece; two slices (one per core); 7-row slices
+        titles = [f"ML Engineer {i}" if i % 3 else f"Senior Data Scientist {i}" for i in range(n)]
+        out = classify_postings(pl.DataFrame({"title": titles}), cards)
+        assert out["title"].to_list() == titles
+        assert out["seniority"].to_list() == ["senior" if i % 3 == 0 else "mid" for i in range(n)]
 
 
 def test_version_is_semver_plus_a_hash_of_the_rule_tables(monkeypatch) -> None:
