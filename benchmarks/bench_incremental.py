@@ -1,13 +1,17 @@
 """An incremental batch of new postings onto the full history, end to end through the scores.
 
 On the full-size warehouse, each run is the next weekly run: a batch of `batch` new postings
-(generated with a fresh seed, ids of their own, first seen that week) goes through the steps the
-pipeline runs after the gate, each committed as in production:
+(generated with a fresh seed, ids of their own, first seen that week) goes through the steps
+load_landed runs after the gate — the very functions, on one board entry per (source, board) as
+staging leaves them — each committed as in production:
 
-1. classify: one classifier call for every board of the run, as load_landed does after the gate
-   (laborwatch.ingest_postings._classify: company keys, then transforms.classify);
-2. load: per board, as load_landed does (laborwatch.ingest_postings._load_classified: dedup by id
-   and across sources against the warehouse, raw/staging/sightings/alias rows), in one transaction;
+1. classify: the run's boards one after the other (laborwatch.ingest_postings.load_landed's
+   concatenation) and one classifier call for all of them (`_classify`: company keys, then
+   transforms.classify);
+2. load: `_load_boards`, the set-based load of every board at once (one dedup by id and across
+   sources against the warehouse, one write per table, source_health per board), in one
+   transaction. The boards are a partial view (`complete` false: a batch of new postings, not the
+   boards' whole listings), so nothing is closed;
 3. checkpoint: DuckDB writes what the batch added from its write-ahead log into the database file.
    DuckDB does this by itself at the first commit after the log passes 16 MB, which a batch of
    10,000 postings always does, so in the pipeline it lands inside whichever step commits next; here
@@ -16,10 +20,10 @@ pipeline runs after the gate, each committed as in production:
    then states and scores.
 
 Fetching, parsing and the expectations gate come before this and are measured apart (`parse` here,
-benchmarks/bench_gate.py). The two load_landed steps are private functions: the benchmark calls
-them directly to time exactly the post-gate path without rendering payloads. The figure is the
-median end-to-end time over `repeats` successive weeks. Afterwards (not timed) the
-batches are removed again and the marts restored, so the cached warehouse is what it was.
+benchmarks/bench_gate.py). The load_landed steps are private functions: the benchmark calls them
+directly to time exactly the post-gate path without rendering payloads. The figure is the median
+end-to-end time over `repeats` successive weeks. Afterwards (not timed) the batches are removed
+again and the marts and health rows restored, so the cached warehouse is what it was.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from benchmarks import bench_data
 from benchmarks.harness import Figure, peak_rss_mb, progress, reset_peak
 
 BATCH = 10_000
-LOAD_BUDGET = 60.0  # seconds of board-by-board loading before the rest is extrapolated
 WEEKS_BUDGET = 150.0  # seconds: no further week starts after the weeks so far took this long
 ID_PREFIX = "bench-w"  # source_id prefix of the batches' postings, so they can be removed again
 NEW = f"source_id LIKE '{ID_PREFIX}%'"
@@ -104,59 +107,25 @@ def undo(wh: object, marts: dict[str, pl.DataFrame]) -> None:
     wh.con.execute("CHECKPOINT")  # type: ignore[attr-defined]
 
 
-def _load(
-    wh: object, boards: list[pl.DataFrame], classified: list[pl.DataFrame], as_of: datetime, per_board: bool
-) -> tuple[int, int]:
-    """Load one run's batch; return (records loaded, boards done). Per board as load_landed does, or
-    one call per source for all its boards (the same functions: nothing in them is board-specific).
+def _boards(records: pl.DataFrame) -> list:
+    """One staged board entry per (source, board), in load_landed's (source priority) order."""
+    from laborwatch.ingest_postings import BoardReport, _priority, _Staged
 
-    Per board, loading stops once LOAD_BUDGET seconds have passed (see `incremental`).
-    """
-    from laborwatch import ingest_postings
-
-    load = ingest_postings._load_classified
-    if not per_board:
-        rows = pl.concat(boards)
-        labels = pl.concat(classified)
-        with wh.transaction():  # type: ignore[attr-defined]
-            loaded = sum(
-                load(wh, part, labels.filter(pl.col("source") == source), as_of, source).rows
-                for (source,), part in rows.partition_by("source", as_dict=True, maintain_order=True).items()
-            )
-        return loaded, len(boards)
-    started, loaded, done = time.perf_counter(), 0, 0
-    with wh.transaction():  # type: ignore[attr-defined]
-        for rows, labels in zip(boards, classified, strict=True):
-            loaded += load(wh, rows, labels, as_of, rows["source"][0]).rows
-            done += 1
-            if time.perf_counter() - started > LOAD_BUDGET:
-                break
-    return loaded, done
+    parts = records.partition_by("source", "board", as_dict=True, maintain_order=True)
+    order = sorted(parts, key=lambda k: _priority({"source": k[0], "board": k[1]}))
+    return [_Staged(BoardReport(s, b, "ok", fetches=1), parts[(s, b)], complete=False) for s, b in order]
 
 
 def incremental(n: int, repeats: int, batch: int | None = None) -> list[Figure]:
-    """The pipeline as load_landed runs it: one classifier call, then the load step board by board."""
-    return _incremental("incremental", n, repeats, batch, per_board=True)
-
-
-def incremental_batched(n: int, repeats: int, batch: int | None = None) -> list[Figure]:
-    """The same, with the load step called once per source for all of a run's boards."""
-    return _incremental("incremental_batched", n, repeats, batch, per_board=False)
-
-
-def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: bool) -> list[Figure]:
-    """`repeats` successive weekly batches of `batch` new postings (default 10,000; 1 % of a smaller n, at least 20).
-
-    If loading board by board exceeds LOAD_BUDGET seconds, the rest of that batch is not loaded:
-    its load time is extrapolated from the boards done (per-board cost is what bounds it), the
-    outlook step still runs, and no further weeks are run. The note says so. No further week
-    starts either once the weeks so far took WEEKS_BUDGET seconds (the figure's runs show how many).
-    """
+    """`repeats` successive weekly batches of `batch` new postings (default 10,000; 1 % of a smaller
+    n, at least 20). No further week starts once the weeks so far took WEEKS_BUDGET seconds (the
+    figure's runs show how many)."""
     from laborwatch import ingest_postings
     from laborwatch.outlook import compute_outlook
     from laborwatch.settings import load_settings
     from warehouse.db import Warehouse
 
+    name = "incremental"
     batch = batch or min(BATCH, max(20, n // 100))
     cards = bench_data.cards()
     start = bench_data.staged_as_of(n)
@@ -170,7 +139,6 @@ def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: 
         "total": [],
     }
     boards_per_batch: list[int] = []
-    extrapolated: list[str] = []
     held: set[str] = set()
     cpu_seconds: list[float] = []
     recomputed: list[dict] = []
@@ -183,37 +151,34 @@ def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: 
         reset_peak()
         try:
             for records, as_of in zip(batches, weeks, strict=True):
-                boards = records.partition_by("source", "board", maintain_order=True)
-                boards_per_batch.append(len(boards))
+                staged = _boards(records)
+                boards_per_batch.append(len(staged))
                 t0, cpu = time.perf_counter(), time.process_time()
-                classified = ingest_postings._classify(boards, cards)
+                run_records = pl.concat([s.batch for s in staged])
+                classified = ingest_postings._classify(run_records, cards)
                 t1 = time.perf_counter()
-                loaded, done = _load(wh, boards, classified, as_of, per_board)
+                with wh.transaction():
+                    reports = ingest_postings._load_boards(
+                        wh, staged, run_records, classified, as_of, as_of.date().isoformat()
+                    )
                 t2 = time.perf_counter()
                 wh.con.execute("CHECKPOINT")
                 tc = time.perf_counter()
                 report = compute_outlook(settings, wh, cards, as_of)
                 t3 = time.perf_counter()
                 cpu_seconds.append(time.process_time() - cpu)
+                loaded = sum(r.rows for r in reports)
+                assert loaded == records.height, (loaded, records.height)
                 held.update(getattr(report, "quarantined", []))
                 recomputed.append(report.recomputed)
-                load_seconds = t2 - t1
-                if done < len(boards):
-                    load_seconds *= len(boards) / done
-                    extrapolated.append(
-                        f"load extrapolated from {done:,} of {len(boards):,} boards "
-                        f"({loaded:,} postings in {t2 - t1:.0f} s, {(t2 - t1) / done:.2f} s a board)"
-                    )
-                else:
-                    assert loaded == records.height, (loaded, records.height)
-                times = (t1 - t0, load_seconds, tc - t2, t3 - tc, t1 - t0 + load_seconds + t3 - t2)
+                times = (t1 - t0, t2 - t1, tc - t2, t3 - tc, t3 - t0)
                 for stage, seconds in zip(stages, times, strict=True):
                     stages[stage].append(round(seconds, 4))
                 progress(
-                    f"{name} {as_of:%Y-%m-%d}: classify {t1 - t0:.2f} s, load {load_seconds:.2f} s "
-                    f"({done:,} of {len(boards):,} boards), checkpoint {tc - t2:.2f} s, outlook {t3 - tc:.2f} s"
+                    f"{name} {as_of:%Y-%m-%d}: classify {t1 - t0:.2f} s, load {t2 - t1:.2f} s "
+                    f"({len(staged):,} boards), checkpoint {tc - t2:.2f} s, outlook {t3 - tc:.2f} s"
                 )
-                if extrapolated or sum(stages["total"]) >= WEEKS_BUDGET:
+                if sum(stages["total"]) >= WEEKS_BUDGET:
                     break
             peak = peak_rss_mb()
         finally:
@@ -224,7 +189,6 @@ def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: 
                 f"undoing the incremental batches left the warehouse changed: {before} -> {after}"
             )
     medians = {k: statistics.median(v) for k, v in stages.items()}
-    how = "load per board" if per_board else "load once per source"
     return [
         Figure(
             case=name,
@@ -235,16 +199,15 @@ def _incremental(name: str, n: int, repeats: int, batch: int | None, per_board: 
             peak_rss_mb=round(peak, 1),
             cpu_seconds=round(statistics.median(cpu_seconds), 4),
             note=(
-                f"{batch:,} new postings a week onto {n:,}, {statistics.median(boards_per_batch):,.0f} boards, {how}: "
+                f"{batch:,} new postings a week onto {n:,}, {statistics.median(boards_per_batch):,.0f} boards, "
+                "one set-based load (load_landed's path): "
                 + ", ".join(f"{k} {v:.2f} s" for k, v in medians.items() if k != "total")
-                + "".join(f"; {e}" for e in extrapolated)
                 + (f"; NB the outlook gate held its output ({', '.join(sorted(held))})" if held else "")
             ),
             extra={
                 "stages": stages,
                 "boards": boards_per_batch,
                 "history": n,
-                "extrapolated": extrapolated,
                 "quarantined": sorted(held),
                 "recomputed": recomputed,
             },

@@ -36,7 +36,6 @@ CASES: dict[str, tuple[Case, str | None]] = {
     "signals_full": (bench_signals.signals_full, "staged"),
     "outlook_full": (bench_signals.outlook_full, "warehouse"),
     "incremental": (bench_incremental.incremental, "warehouse"),
-    "incremental_batched": (bench_incremental.incremental_batched, "warehouse"),
     "load_bulk_floor": (bench_load.load_bulk_floor, "staged"),
     "load_upsert": (bench_load.load_upsert, "staged"),
     "queries": (bench_queries.analyst_queries, "warehouse"),

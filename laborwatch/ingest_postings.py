@@ -8,10 +8,11 @@ single writer that turns manifests into warehouse rows, in one transaction.
 `load_landed` first stages every board: indexes each fetch (raw.fetches, raw.payloads), parses each
 payload (holding an unparseable one in raw.quarantine, stage 'parse', while the board's other
 payloads go on) and passes the board's batch through the expectations gate. It then classifies all
-passed batches in one call and, board by board in source priority order, deduplicates and loads
-them, moves the lifecycle (a 304 keeps the board's postings seen; a complete, successful fetch
-closes what it no longer lists; a failed one closes nothing) and writes marts.source_health.
-See docs/ingest.md.
+passed batches in one call and loads every board at once — one dedup against the warehouse (source
+by source in priority order, as if the boards loaded one after the other), one write per table —
+moving each board's lifecycle by its own rules (a 304 keeps the board's postings seen; a complete,
+successful fetch closes what it no longer lists; a failed one closes nothing) and writing one
+marts.source_health row per board. See docs/ingest.md ("One load per run").
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from ingest.sources import SOURCE_PRIORITY, source_module
 from laborwatch.settings import Settings
 from transforms.classify import classify_postings
 from transforms.companies import add_company_key
-from transforms.dedup import DEFAULT_WINDOW_DAYS, assign_postings, dedup_within_source
+from transforms.dedup import DEFAULT_WINDOW_DAYS, assign_run, dedup_within_source, matchable
 from transforms.role_card import RoleCard
 from warehouse import postings_load as load
 from warehouse.archive import Fetch, archive_fetch, payload_path, read_payload, write_payload
@@ -264,38 +265,62 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------------- load
-def _classify(batches: Sequence[pl.DataFrame], cards: Sequence[RoleCard]) -> list[pl.DataFrame]:
-    """Company keys and classification for several canonical batches in one classifier call.
+def _classify(records: pl.DataFrame, cards: Sequence[RoleCard]) -> pl.DataFrame:
+    """Company keys and classification for canonical records, in one classifier call, row order kept.
 
     The classifier's cost is mostly per call (about 0.8 s for a handful of rows), so a run classifies
-    every board that passed the gate together and splits the result back, row order kept.
+    every board that passed the gate together.
     """
-    if not any(b.height for b in batches):
-        return [b.clear() for b in batches]
-    tagged = pl.concat(
-        [b.with_columns(pl.lit(i, dtype=pl.UInt32).alias("_batch")) for i, b in enumerate(batches)]
-    )
-    classified = classify_postings(add_company_key(tagged, company_aliases()), cards)
-    parts = classified.partition_by("_batch", as_dict=True, include_key=False, maintain_order=True)
-    empty = classified.clear().drop("_batch")
-    return [parts.get((i,), empty) for i in range(len(batches))]
+    if records.is_empty():
+        return records
+    tagged = records.with_row_index("_row")
+    return classify_postings(add_company_key(tagged, company_aliases()), cards).sort("_row").drop("_row")
+
+
+_NOTHING_ASSIGNED = pl.DataFrame(
+    schema={
+        "source": pl.String,
+        "board": pl.String,
+        "source_id": pl.String,
+        "posting_key": pl.String,
+        "is_alias": pl.Boolean,
+    }
+)
+
+
+def _assign(wh: Warehouse, classified: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """posting_key and is_alias for a run's classified records: one read of the ids seen before and
+    of the postings they might duplicate (descriptions only of those that pair up), then
+    transforms.dedup.assign_run."""
+    if classified.is_empty():
+        return _NOTHING_ASSIGNED
+    window = DEFAULT_WINDOW_DAYS
+    known = load.known_postings(wh, classified)
+    candidates = load.dedup_candidates(wh, classified, as_of, window)
+    keys = matchable(classified, candidates, as_of=as_of, window_days=window)
+    candidates = candidates.join(load.descriptions(wh, keys), on="posting_key")
+    return assign_run(classified, known, candidates, as_of=as_of, window_days=window)
+
+
+_NO_IDS = pl.DataFrame(schema={"source": pl.String, "board": pl.String, "source_id": pl.String})
+_NO_BOARDS = pl.DataFrame(schema={"source": pl.String, "board": pl.String})
 
 
 def _load_classified(
-    wh: Warehouse, records: pl.DataFrame, classified: pl.DataFrame, as_of: datetime, source: str
-) -> load.BatchCounts:
-    """Deduplicate one board's classified batch against the warehouse and load it.
+    wh: Warehouse,
+    records: pl.DataFrame,
+    classified: pl.DataFrame,
+    as_of: datetime,
+    unchanged: pl.DataFrame = _NO_IDS,
+    closing: pl.DataFrame = _NO_BOARDS,
+) -> load.RunCounts:
+    """Deduplicate a run's classified records against the warehouse and load them (load.load_run).
 
     `records` are the source's own values (raw.postings); `classified` the same rows with
     company_key, labels, and salary/remote filled from the text where the source left them null.
     """
-    if records.is_empty():
-        return load.BatchCounts(0, 0, 0)
-    known = load.known_postings(wh, records)
-    company_keys = classified["company_key"].drop_nulls().unique().to_list()
-    candidates = load.dedup_candidates(wh, company_keys, source, as_of, DEFAULT_WINDOW_DAYS)
-    assigned = assign_postings(classified, known, candidates, as_of=as_of, window_days=DEFAULT_WINDOW_DAYS)
-    return load.load_batch(wh, records, assigned, as_of)
+    assigned = _assign(wh, classified, as_of)
+    return load.load_run(wh, records, assigned, unchanged, closing, as_of)
 
 
 def load_postings_batch(
@@ -318,9 +343,9 @@ def load_postings_batch(
     records = dedup_within_source(
         canonical(df).filter((pl.col("source") == source) & (pl.col("board") == board))
     )
-    (classified,) = _classify([records], cards)
     with wh.transaction():
-        return _load_classified(wh, records, classified, as_of, source).rows
+        _load_classified(wh, records, _classify(records, cards), as_of)
+    return records.height
 
 
 def _entry_fetch(entry: dict[str, Any], source: str, board: str, body: bytes | None) -> Fetch:
@@ -393,14 +418,13 @@ class _Staged:
     """A board between the gate and the load: what passed, what a 304 confirmed, what went wrong."""
 
     report: BoardReport
-    manifest: dict[str, Any]
     batch: pl.DataFrame  # canonical records that passed the gate (empty if none or held)
+    complete: bool = True  # the fetch was a complete view of the board (see _health for closing)
     held_rows: int = 0
-    open_before: int = 0
     unchanged: list[str] = field(default_factory=list)
     fetch_errors: list[str] = field(default_factory=list)
     parse_errors: list[str] = field(default_factory=list)
-    gate_error: str | None = None
+    gate_errors: list[str] = field(default_factory=list)
     candidate: Batch | None = None  # the parsed batch waiting for the gate
 
 
@@ -410,9 +434,8 @@ def _stage_board(settings: Settings, wh: Warehouse, manifest: dict[str, Any], ru
     module = source_module(source)
     staged = _Staged(
         BoardReport(source, board, "ok", fetches=len(manifest["fetches"])),
-        manifest,
         records_frame([]),
-        open_before=load.open_sightings(wh, source, board),
+        complete=manifest.get("complete", True),
     )
     frames: list[pl.DataFrame] = []
     refs: list[str] = []
@@ -473,29 +496,92 @@ def _gate_boards(wh: Warehouse, staged: Sequence[_Staged], as_of: datetime, run:
         else:
             board.held_rows = board.candidate.df.height
             board.report.quarantined.append(str(gate.quarantine_id))
-            board.gate_error = (
+            board.gate_errors.append(
                 f"{SUITE} gate quarantined the batch as {gate.quarantine_id}: {', '.join(gate.failed)}"
             )
 
 
-def _finish_board(
-    wh: Warehouse, staged: _Staged, classified: pl.DataFrame, as_of: datetime, run: str
-) -> BoardReport:
-    """Load the board's batch, move its lifecycle, record its health."""
-    report, source, board = staged.report, staged.report.source, staged.report.board
-    counts = _load_classified(wh, staged.batch, classified, as_of, source)
-    report.new, report.aliases = counts.new_postings, counts.aliases
-    if staged.unchanged:
-        load.mark_seen(wh, source, board, staged.unchanged, as_of)
-    seen = set(staged.unchanged) | set(staged.batch["source_id"].to_list())
-    report.rows = len(seen) + staged.held_rows
-    report.status, report.error = _health(
-        report.rows, staged.open_before, staged.fetch_errors, staged.parse_errors, staged.gate_error
+def _merge_boards(staged: Sequence[_Staged]) -> list[_Staged]:
+    """One entry per board: a board landed more than once in a run is one listing, all its
+    manifests' together (so one health row, and nothing they listed is closed)."""
+    merged: dict[tuple[str, str], _Staged] = {}
+    for entry in staged:
+        key = (entry.report.source, entry.report.board)
+        if key not in merged:
+            merged[key] = entry
+            continue
+        into = merged[key]
+        into.batch = dedup_within_source(pl.concat([into.batch, entry.batch]))
+        into.complete = into.complete and entry.complete
+        into.held_rows += entry.held_rows
+        into.report.fetches += entry.report.fetches
+        into.report.quarantined += entry.report.quarantined
+        for name in ("unchanged", "fetch_errors", "parse_errors", "gate_errors"):
+            getattr(into, name).extend(getattr(entry, name))
+    return list(merged.values())
+
+
+def _load_boards(
+    wh: Warehouse,
+    staged: Sequence[_Staged],
+    records: pl.DataFrame,
+    classified: pl.DataFrame,
+    as_of: datetime,
+    run: str,
+) -> list[BoardReport]:
+    """Load every staged board of a run in one set-based pass; record each board's health.
+
+    `records` are the boards' batches one after the other and `classified` the same rows
+    classified. Each board keeps its own lifecycle rules: what it listed (or a 304 confirmed) is
+    seen, and only a wholly successful, complete fetch closes what it no longer lists.
+    """
+    boards = pl.DataFrame(
+        {"source": [s.report.source for s in staged], "board": [s.report.board for s in staged]},
+        schema=_NO_BOARDS.schema,
     )
-    if report.status == "ok" and staged.manifest.get("complete", True):
-        report.closed = load.close_missing(wh, source, board, sorted(seen), as_of)
-    load.record_source_health(wh, source, board, run, report.status, report.rows, report.error)
-    return report
+    open_before = load.open_sightings(wh, boards)
+    unchanged = pl.DataFrame(
+        [(s.report.source, s.report.board, i) for s in staged for i in s.unchanged],
+        schema=_NO_IDS.schema,
+        orient="row",
+    )
+    listed = (
+        pl.concat([records.select(_NO_IDS.columns), unchanged])
+        .group_by("source", "board")
+        .agg(pl.col("source_id").n_unique())
+    )
+    counts = dict(zip(zip(listed["source"], listed["board"], strict=True), listed["source_id"], strict=True))
+    closing = []
+    for entry in staged:
+        report = entry.report
+        key = (report.source, report.board)
+        report.rows = counts.get(key, 0) + entry.held_rows
+        gate_error = "; ".join(entry.gate_errors) or None
+        report.status, report.error = _health(
+            report.rows, open_before.get(key, 0), entry.fetch_errors, entry.parse_errors, gate_error
+        )
+        if report.status == "ok" and entry.complete:
+            closing.append(key)
+    done = _load_classified(
+        wh,
+        records,
+        classified,
+        as_of,
+        unchanged,
+        pl.DataFrame(closing, schema=_NO_BOARDS.schema, orient="row"),
+    ).of()
+    for entry in staged:
+        report = entry.report
+        report.new, report.aliases, report.closed = done.get((report.source, report.board), (0, 0, 0))
+    load.record_source_health(
+        wh,
+        pl.DataFrame(
+            [(r.source, r.board, run, r.status, r.rows, r.error) for r in (s.report for s in staged)],
+            schema=["source", "board", "run", "status", "rows", "error"],
+            orient="row",
+        ),
+    )
+    return [s.report for s in staged]
 
 
 def _priority(manifest: dict[str, Any]) -> tuple[int, str, str]:
@@ -519,9 +605,10 @@ def load_landed(
     with wh.transaction():
         staged = [_stage_board(settings, wh, manifest, run) for manifest in landed]
         _gate_boards(wh, staged, as_of, run)
-        classified = _classify([s.batch for s in staged], cards)
-        for board, labels in zip(staged, classified, strict=True):
-            report.boards.append(_finish_board(wh, board, labels, as_of, run))
+        staged = _merge_boards(staged)
+        records = pl.concat([s.batch for s in staged]) if staged else records_frame([])
+        classified = _classify(records, cards)
+        report.boards = _load_boards(wh, staged, records, classified, as_of, run)
     return report
 
 
@@ -566,8 +653,8 @@ def release_parse_quarantine(
                 raise ValueError(
                     f"{quarantine_id}: parses now, but the gate holds it as {gate.quarantine_id}"
                 )
-            (classified,) = _classify([df], cards)
-            rows = _load_classified(wh, df, classified, as_of, source).rows
+            _load_classified(wh, df, _classify(df, cards), as_of)
+            rows = df.height
         load.mark_released(wh, quarantine_id, datetime.now(UTC).replace(tzinfo=None))
     return rows
 

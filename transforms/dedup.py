@@ -23,6 +23,16 @@ SIMILAR = 0.5  # same company, title and location: descriptions at least this al
 NEAR_IDENTICAL = 0.85  # same company and title: this alike is one job even if locations are worded apart
 MIN_SHINGLES = 8  # texts shorter than this cannot vouch either way
 IDENTITY = ["source", "board", "source_id"]
+CANDIDATE_COLUMNS = (
+    "posting_key",
+    "source",
+    "company_key",
+    "title",
+    "location",
+    "description_text",
+    "posted_at",
+    "closed_at",
+)
 
 
 def title_key_expr(title: pl.Expr) -> pl.Expr:
@@ -67,53 +77,79 @@ def shingles(df: pl.DataFrame, text: str, row: str) -> pl.DataFrame:
     )
 
 
-def match_columns(df: pl.DataFrame, row: str) -> pl.DataFrame:
-    """`df` with title_key, location_key and _shingles (null when the text is too short)."""
-    keyed = df.with_columns(
-        title_key_expr(pl.col("title")).alias("title_key"),
-        location_key_expr(pl.col("location")).alias("location_key"),
-    )
-    return keyed.join(shingles(keyed, "description_text", row), on=row, how="left", maintain_order="left")
-
-
 def dedup_within_source(batch: pl.DataFrame) -> pl.DataFrame:
     """One record per (source, board, source_id): paging can list a job twice (The Muse shifts)."""
     return batch.unique(subset=IDENTITY, keep="first", maintain_order=True)
 
 
-def cross_source_matches(
+def _pairs(
     records: pl.DataFrame, candidates: pl.DataFrame, *, as_of: datetime, window_days: int
 ) -> pl.DataFrame:
-    """(_rid, _match_key, _similarity): the best existing posting from another source per record."""
+    """(_rid, _cid, …): every record and candidate of another source with the same employer and
+    title inside the window; descriptions are not read, so the caller can fetch only the candidates
+    that pair with something."""
     window = timedelta(days=window_days)
-    left = match_columns(records, "_rid").select(
+    left = records.select(
         "_rid",
         "source",
         "company_key",
-        "title_key",
-        "location_key",
-        "_shingles",
+        title_key_expr(pl.col("title")).alias("title_key"),
+        location_key_expr(pl.col("location")).alias("location_key"),
         pl.coalesce(pl.col("posted_at"), pl.lit(as_of)).alias("_when"),
     )
-    right = match_columns(candidates.with_row_index("_cid"), "_cid").select(
+    right = candidates.select(
+        "_cid",
         pl.col("posting_key").alias("_match_key"),
         pl.col("source").alias("_match_source"),
         "company_key",
-        "title_key",
-        pl.col("location_key").alias("_match_location"),
-        pl.col("_shingles").alias("_match_shingles"),
+        title_key_expr(pl.col("title")).alias("title_key"),
+        location_key_expr(pl.col("location")).alias("_match_location"),
         pl.col("posted_at").alias("_match_posted"),
         pl.col("closed_at").alias("_match_closed"),
     )
-    pairs = left.join(right, on=["company_key", "title_key"], how="inner").filter(
+    return left.join(right, on=["company_key", "title_key"], how="inner").filter(
         (pl.col("_match_source") != pl.col("source"))
         & (pl.col("_match_closed").is_null() | (pl.col("_match_closed") >= pl.lit(as_of - window)))
         & (pl.col("_match_posted").is_null() | ((pl.col("_when") - pl.col("_match_posted")).abs() <= window))
     )
+
+
+def matchable(
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    *,
+    as_of: datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> pl.Series:
+    """posting_key of the candidates (no description needed) that some record could duplicate:
+    only their descriptions are worth reading from the warehouse."""
+    pairs = _pairs(
+        records.with_row_index("_rid"),
+        candidates.with_row_index("_cid"),
+        as_of=as_of,
+        window_days=window_days,
+    )
+    return pairs["_match_key"].unique(maintain_order=True)
+
+
+def cross_source_matches(
+    records: pl.DataFrame, candidates: pl.DataFrame, *, as_of: datetime, window_days: int
+) -> pl.DataFrame:
+    """(_rid, _match_key, _similarity): the best existing posting from another source per record.
+
+    Shingles are computed only for the records and candidates that pair up by employer and title.
+    """
+    candidates = candidates.with_row_index("_cid")
+    pairs = _pairs(records, candidates, as_of=as_of, window_days=window_days)
+    left = shingles(records.join(pairs.select("_rid").unique(), on="_rid"), "description_text", "_rid")
+    right = shingles(candidates.join(pairs.select("_cid").unique(), on="_cid"), "description_text", "_cid")
+    scored = pairs.join(left, on="_rid", how="left").join(
+        right.rename({"_shingles": "_match_shingles"}), on="_cid", how="left"
+    )
     overlap = pl.col("_shingles").list.set_intersection("_match_shingles").list.len()
     union = pl.col("_shingles").list.set_union("_match_shingles").list.len()
     same_place = pl.col("location_key").eq_missing(pl.col("_match_location"))
-    scored = pairs.with_columns((overlap / union).alias("_similarity"), same_place.alias("_same_place"))
+    scored = scored.with_columns((overlap / union).alias("_similarity"), same_place.alias("_same_place"))
     similarity = pl.col("_similarity")
     accepted = (pl.col("_same_place") & (similarity.is_null() | (similarity >= SIMILAR))) | (
         similarity >= NEAR_IDENTICAL
@@ -139,23 +175,28 @@ def assign_postings(
     known: (source, source_id, posting_key, canonical_board) for ids seen before; canonical_board is
     the board of the posting row when this id is that row's own, else null. candidates: existing
     postings (posting_key, source, company_key, title, location, description_text, posted_at,
-    closed_at) that a new record might duplicate.
+    closed_at) that a new record might duplicate. A new id listed by several boards of the batch
+    is one posting: the first record in batch order decides it, the others are its aliases (as if
+    the boards had loaded one after the other).
     """
     records = dedup_within_source(batch).with_row_index("_rid")
     known = known.select("source", "source_id", "posting_key", "canonical_board").unique(
         ["source", "source_id"], keep="first"
     )
     records = records.join(known, on=["source", "source_id"], how="left", maintain_order="left")
-    fresh = records.filter(pl.col("posting_key").is_null())
+    repeated = pl.col("_rid") != pl.col("_rid").min().over("source", "source_id")
+    fresh = records.filter(pl.col("posting_key").is_null() & ~repeated)
     matches = (
         cross_source_matches(fresh, candidates, as_of=as_of, window_days=window_days)
         if not fresh.is_empty() and not candidates.is_empty()
         else pl.DataFrame(schema={"_rid": pl.UInt32, "_match_key": pl.String, "_similarity": pl.Float64})
     )
-    records = records.join(matches, on="_rid", how="left", maintain_order="left")
-    by_id = pl.col("posting_key").is_not_null()
-    by_match = pl.col("_match_key").is_not_null()
-    return records.with_columns(
+    records = records.join(matches, on="_rid", how="left", maintain_order="left").with_columns(
+        pl.col("posting_key").is_not_null().alias("_by_id"), repeated.alias("_repeated")
+    )
+    by_id, by_match = pl.col("_by_id"), pl.col("_match_key").is_not_null()
+    later_copy = ~by_id & pl.col("_repeated")  # a new id again, on a later board: the first one's alias
+    assigned = records.with_columns(
         pl.when(by_id)
         .then(pl.col("posting_key"))
         .when(by_match)
@@ -164,12 +205,48 @@ def assign_postings(
         .alias("posting_key"),
         pl.when(by_id)
         .then(pl.col("canonical_board").is_null() | (pl.col("canonical_board") != pl.col("board")))
-        .otherwise(by_match)
+        .otherwise(by_match | later_copy)
         .alias("is_alias"),
-        pl.when(by_id)
+        pl.when(by_id | later_copy)
         .then(pl.lit("id"))
         .when(by_match)
         .then(pl.lit("cross_source"))
         .otherwise(pl.lit("new"))
         .alias("matched_by"),
-    ).drop("_rid", "canonical_board", "_match_key", "_similarity")
+    )
+    first = pl.col("posting_key").first().over("source", "source_id", order_by="_rid")
+    return assigned.with_columns(
+        pl.when(later_copy).then(first).otherwise(pl.col("posting_key")).alias("posting_key")
+    ).drop("_rid", "canonical_board", "_match_key", "_similarity", "_by_id", "_repeated")
+
+
+def assign_run(
+    batch: pl.DataFrame,
+    known: pl.DataFrame,
+    candidates: pl.DataFrame,
+    *,
+    as_of: datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> pl.DataFrame:
+    """assign_postings for every board of a run at once, `batch` in load (source priority) order.
+
+    Source by source, so that a record can be another source's copy of a posting an earlier source
+    created or changed in this same run: each source's new and updated postings join the candidates
+    of the sources after it — what loading the boards one after the other would give.
+    """
+    columns = list(CANDIDATE_COLUMNS)
+    pool = candidates.select(columns)
+    out = []
+    for part in batch.partition_by("source", maintain_order=True):
+        assigned = assign_postings(part, known, pool, as_of=as_of, window_days=window_days)
+        out.append(assigned)
+        own = (
+            assigned.filter(~pl.col("is_alias"))
+            .unique("posting_key", keep="first", maintain_order=True)
+            .with_columns(pl.lit(None, dtype=pl.Datetime("us")).alias("closed_at"))
+            .select([pl.col(c).cast(pool.schema[c]) for c in columns])
+        )
+        pool = pl.concat([pool.join(own.select("posting_key"), on="posting_key", how="anti"), own])
+    return (
+        pl.concat(out) if out else assign_postings(batch, known, pool, as_of=as_of, window_days=window_days)
+    )

@@ -39,6 +39,15 @@ SCHEMA_MIGRATIONS_DDL = (
     " name VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
 )
 
+# Rows per row group for the data this connection writes (DuckDB's default: 122,880). DuckDB appends
+# to a table with a primary key inside its last row group while that has room, and a checkpoint
+# rewrites every column of a row group appended to: onto staging.postings or raw.postings (two
+# descriptions a row) a weekly batch rewrote up to ~1 GB each. One vector a group bounds it at ~20 MB.
+# ROW_GROUP_SIZE is an option of ATTACH, so the file is attached to one in-memory DuckDB instance
+# per process, shared by every Warehouse on it (as connecting to the file twice used to share one).
+ROW_GROUP_SIZE = 2048
+INSTANCE = ":memory:laborwatch"
+_attached: dict[str, int] = {}  # catalog name -> open Warehouses using it
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,35 @@ class WarehouseConflict(WarehouseError):
 
     Nothing of the losing transaction was kept; running the same unit again, on fresh data, is safe.
     """
+
+
+def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A connection whose default database is the file at `path`, attached with ROW_GROUP_SIZE."""
+    resolved = str(path.resolve())
+    catalog = "wh_" + hashlib.sha256(resolved.encode()).hexdigest()[:12]
+    con = duckdb.connect(INSTANCE)
+    try:
+        if not _attached.get(catalog):
+            quoted = resolved.replace("'", "''")
+            con.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {catalog} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(f"USE {catalog}")
+    except BaseException:
+        con.close()
+        raise
+    _attached[catalog] = _attached.get(catalog, 0) + 1
+    return con, catalog
+
+
+def _detach(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Close one Warehouse's connection; the last one on a file detaches it (checkpoint, lock freed)."""
+    _attached[catalog] -= 1
+    try:
+        if not _attached[catalog]:
+            del _attached[catalog]
+            con.execute("USE memory")
+            con.execute(f"DETACH {catalog}")
+    finally:
+        con.close()
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -139,6 +177,7 @@ class Warehouse:
         self._depth = 0
         self._guarded: set[str] = set()
         self._keys: dict[str, tuple[str, ...]] | None = None
+        self._attached_as: str | None = None  # the catalog `open` attached the file as
         self.conflicts = 0  # transactions this connection lost to a concurrent writer and retried
 
     @classmethod
@@ -169,9 +208,14 @@ class Warehouse:
             raise WarehouseError("backend duckdb needs a warehouse path")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
-        warehouse = cls(con, Path(data_dir) if data_dir else path.parent, path)
-        warehouse.migrate()
+        con, catalog = _attach(path)
+        try:
+            warehouse = cls(con, Path(data_dir) if data_dir else path.parent, path)
+            warehouse._attached_as = catalog
+            warehouse.migrate()
+        except BaseException:
+            _detach(con, catalog)
+            raise
         return warehouse
 
     @classmethod
@@ -204,7 +248,11 @@ class Warehouse:
         return warehouse
 
     def close(self) -> None:
-        self._raw.close()
+        catalog, self._attached_as = self._attached_as, None
+        if catalog:
+            _detach(self._raw, catalog)
+        else:
+            self._raw.close()
 
     def __enter__(self) -> Warehouse:
         return self

@@ -2,9 +2,15 @@
 
 Lifecycle lives on sightings (staging.posting_sightings: one per source, board and source id) and a
 posting's first_seen / last_seen / closed_at are their aggregate, recomputed for every posting a
-load touches. Every write goes through the key-based helpers and writes only rows that differ from
-what is stored, so loading the same batch twice leaves every table as it was, and all of it runs
-inside the caller's transaction.
+load touches. A run's boards load together (`load_run`): one read of what is stored for the run's
+keys and one write per table, each writing only rows that differ from what is stored, so loading
+the same run twice leaves every table as it was, and all of it runs inside the caller's
+transaction.
+
+Reads are by key and narrow: staging.postings holds every description twice (HTML and text), so
+a scan of its wide columns costs seconds at a million postings. Wide columns are only read for the
+rows a load needs them for (`_by_key`: IN lists short enough for DuckDB to use the primary-key
+index), and a posting whose content is unchanged gets an UPDATE of its lifecycle, not a rewrite.
 
 Times are the run's logical date (`as_of`), so a history can be replayed week by week: last_seen
 only moves forward, first_seen only backward, and a replay of an earlier date neither closes nor
@@ -28,17 +34,23 @@ STAGING = "staging.postings"
 SIGHTINGS = "staging.posting_sightings"
 ALIASES = "staging.posting_aliases"
 IDENTITY = ["source", "board", "source_id"]
+BOARD = ["source", "board"]
 RAW_KEY = ["source", "board", "source_id", "payload_sha256"]
 LIFECYCLE = ["first_seen", "last_seen", "closed_at"]
 PROVENANCE = ["payload_sha256", "fetched_at"]  # kept from the first payload that carried this version
+CANDIDATE_COLUMNS = ["posting_key", "source", "company_key", "title", "location", "posted_at", "closed_at"]
+INDEX_SCAN_KEYS = 2000  # DuckDB looks an IN list up in the primary-key index up to 2,048 values
 _names = count()
 
 
 @dataclass(frozen=True)
-class BatchCounts:
-    rows: int  # records in the batch
-    new_postings: int  # postings that did not exist before
-    aliases: int  # records newly recorded as another source's copy of an existing posting
+class RunCounts:
+    """What `load_run` did, per board: (source, board, new, aliases, closed)."""
+
+    boards: pl.DataFrame
+
+    def of(self) -> dict[tuple[str, str], tuple[int, int, int]]:
+        return {(s, b): (n, a, c) for s, b, n, a, c in self.boards.iter_rows()}
 
 
 @contextmanager
@@ -52,6 +64,27 @@ def _frame(wh: Warehouse, df: pl.DataFrame) -> Iterator[str]:
         wh.con.unregister(name)
 
 
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _by_key(wh: Warehouse, table: str, key: str, keys: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
+    """`columns` of the rows of `table` whose `key` is in `keys`, looked up in its primary-key index.
+
+    A join with a frame of keys would scan every wide column of the table; IN lists of literal
+    values (short enough for DuckDB's index scan) read only the rows asked for.
+    """
+    keys = keys.drop_nulls().unique()
+    select = ", ".join(columns)
+    parts = [
+        wh.query(f"SELECT {select} FROM {table} WHERE {key} IN ({', '.join(map(_literal, chunk))})")
+        for chunk in (keys.slice(i, INDEX_SCAN_KEYS).to_list() for i in range(0, keys.len(), INDEX_SCAN_KEYS))
+    ]
+    if parts:
+        return pl.concat(parts)
+    return wh.query(f"SELECT {select} FROM {table} WHERE false")
+
+
 # --------------------------------------------------------------------------------------- reads
 def known_postings(wh: Warehouse, ids: pl.DataFrame) -> pl.DataFrame:
     """(source, source_id, posting_key, canonical_board) for the ids in `ids` seen before.
@@ -62,34 +95,42 @@ def known_postings(wh: Warehouse, ids: pl.DataFrame) -> pl.DataFrame:
     with _frame(wh, ids.select("source", "source_id").unique()) as batch:
         return wh.query(
             f"""
+            WITH s AS (SELECT source, source_id, min(posting_key) AS posting_key
+                       FROM {SIGHTINGS} SEMI JOIN {batch} USING (source, source_id) GROUP BY ALL),
+                 p AS (SELECT source, source_id, posting_key, board, first_seen
+                       FROM {STAGING} SEMI JOIN {batch} USING (source, source_id))
             SELECT b.source, b.source_id, coalesce(p.posting_key, s.posting_key) AS posting_key,
                    p.board AS canonical_board
             FROM {batch} b
-            LEFT JOIN (SELECT source, source_id, min(posting_key) AS posting_key
-                       FROM {SIGHTINGS} GROUP BY source, source_id) s
-              ON s.source = b.source AND s.source_id = b.source_id
-            LEFT JOIN {STAGING} p ON p.source = b.source AND p.source_id = b.source_id
+            LEFT JOIN s ON s.source = b.source AND s.source_id = b.source_id
+            LEFT JOIN p ON p.source = b.source AND p.source_id = b.source_id
             WHERE coalesce(p.posting_key, s.posting_key) IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY b.source, b.source_id ORDER BY p.first_seen) = 1
             """
         )
 
 
-def dedup_candidates(
-    wh: Warehouse, company_keys: Sequence[str], source: str, as_of: datetime, window_days: int
-) -> pl.DataFrame:
-    """Postings of these employers from other sources, open or closed within the window."""
-    keys = pl.DataFrame({"company_key": list(company_keys)}, schema={"company_key": pl.String})
+def dedup_candidates(wh: Warehouse, records: pl.DataFrame, as_of: datetime, window_days: int) -> pl.DataFrame:
+    """Postings of the records' employers that cross-source dedup might match (CANDIDATE_COLUMNS,
+    no description): open or closed within the window, posted within the window of some record."""
+    window = timedelta(days=window_days)
+    when = records.select(pl.coalesce("posted_at", pl.lit(as_of, dtype=pl.Datetime("us"))).alias("w"))["w"]
+    keys = records.select(pl.col("company_key").drop_nulls().unique())
     with _frame(wh, keys) as batch:
         return wh.query(
             f"""
-            SELECT posting_key, source, company_key, title, location, description_text, posted_at, closed_at
-            FROM {STAGING}
-            WHERE company_key IN (SELECT company_key FROM {batch}) AND source <> ?
+            SELECT {", ".join(CANDIDATE_COLUMNS)} FROM {STAGING}
+            WHERE company_key IN (SELECT company_key FROM {batch})
               AND (closed_at IS NULL OR closed_at >= ?)
+              AND (posted_at IS NULL OR posted_at BETWEEN ? AND ?)
             """,
-            [source, as_of - timedelta(days=window_days)],
+            [as_of - window, when.min() - window, when.max() + window],
         )
+
+
+def descriptions(wh: Warehouse, posting_keys: pl.Series) -> pl.DataFrame:
+    """(posting_key, description_text) of these postings only."""
+    return _by_key(wh, STAGING, "posting_key", posting_keys, ["posting_key", "description_text"])
 
 
 def payload_source_ids(wh: Warehouse, source: str, board: str, sha256: str) -> list[str]:
@@ -101,11 +142,14 @@ def payload_source_ids(wh: Warehouse, source: str, board: str, sha256: str) -> l
     return [r[0] for r in rows]
 
 
-def open_sightings(wh: Warehouse, source: str, board: str) -> int:
-    return wh.scalar(
-        f"SELECT count(*) FROM {SIGHTINGS} WHERE source = ? AND board = ? AND closed_at IS NULL",
-        [source, board],
-    )
+def open_sightings(wh: Warehouse, boards: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """Open sightings per (source, board) of `boards` (boards with none are left out)."""
+    with _frame(wh, boards.select(BOARD).unique()) as batch:
+        rows = wh.query(
+            f"SELECT source, board, count(*) AS n FROM {SIGHTINGS} SEMI JOIN {batch} USING (source, board) "
+            "WHERE closed_at IS NULL GROUP BY ALL"
+        )
+    return {(s, b): n for s, b, n in rows.iter_rows()}
 
 
 def payload_first_fetched(wh: Warehouse, sha256: str) -> datetime | None:
@@ -132,33 +176,53 @@ def index_payload(
 
 
 # -------------------------------------------------------------------------------------- writes
+def _changed(rows: pl.DataFrame, stored: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """The rows of `rows` that are new or differ from the `stored` row with their key."""
+    others = [c for c in rows.columns if c not in key]
+    previous = stored.select(*key, *others).rename({c: f"{c}__stored" for c in others})
+    differs = pl.col("__stored").is_null() | pl.any_horizontal(
+        ~pl.col(c).eq_missing(pl.col(f"{c}__stored")) for c in others
+    )
+    return (
+        rows.join(previous.with_columns(pl.lit(True).alias("__stored")), on=key, how="left", nulls_equal=True)
+        .filter(differs)
+        .select(rows.columns)
+    )
+
+
 def _upsert_changed(wh: Warehouse, table: str, rows: pl.DataFrame, key: list[str]) -> int:
-    """Upsert only the rows that are new or differ from the stored ones; return how many."""
+    """Upsert only the rows of a narrow table that are new or differ from the stored ones."""
     if rows.is_empty():
         return 0
     columns = [c for c in wh.columns(table) if c in rows.columns]
     with _frame(wh, rows.select(key).unique()) as batch:
-        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM b.{k}" for k in key)
-        stored = wh.query(
-            f"SELECT t.* FROM {table} t WHERE EXISTS (SELECT 1 FROM {batch} b WHERE {match})"
-        ).select(columns)
-    rows = rows.select(columns).cast(dict(stored.schema))
-    others = [c for c in columns if c not in key]
-    previous = stored.rename({c: f"{c}__stored" for c in others}).with_columns(pl.lit(True).alias("__stored"))
-    differs = pl.col("__stored").is_null() | pl.any_horizontal(
-        ~pl.col(c).eq_missing(pl.col(f"{c}__stored")) for c in others
-    )
-    changed = rows.join(previous, on=key, how="left", nulls_equal=True).filter(differs).select(columns)
-    return wh.upsert(table, changed, key)
+        stored = wh.query(f"SELECT t.* FROM {table} t SEMI JOIN {batch} USING ({', '.join(key)})")
+    rows = rows.select(columns).cast(dict(stored.select(columns).schema))
+    return wh.upsert(table, _changed(rows, stored.select(columns), key), key)
 
 
-def _touch_sightings(wh: Warehouse, rows: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Mark (source, board, source_id, posting_key) rows seen at `as_of`; return the sightings."""
-    with _frame(wh, rows.select(IDENTITY)) as batch:
-        stored = wh.query(f"SELECT s.* FROM {SIGHTINGS} s JOIN {batch} b USING (source, board, source_id)")
+def _sightings(
+    wh: Warehouse, seen: pl.DataFrame, unchanged: pl.DataFrame, closing: pl.DataFrame, as_of: datetime
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Move the sightings a run listed to `as_of` and close the open ones of the `closing` boards it
+    did not list; write what changed; return (listed, closed) sightings as they are now.
+
+    seen: (source, board, source_id, posting_key) of the loaded records; unchanged: (source, board,
+    source_id) a 304 confirmed, which are moved only if they have a sighting.
+    """
     at = pl.lit(as_of, dtype=pl.Datetime("us"))
-    merged = (
-        rows.select(*IDENTITY, "posting_key")
+    listed = pl.concat([seen.select(IDENTITY), unchanged.select(IDENTITY)]).unique()
+    with _frame(wh, listed) as ids, _frame(wh, closing.select(BOARD).unique()) as boards:
+        stored = wh.query(f"SELECT s.* FROM {SIGHTINGS} s SEMI JOIN {ids} USING (source, board, source_id)")
+        gone = wh.query(
+            f"SELECT s.* FROM {SIGHTINGS} s SEMI JOIN {boards} USING (source, board) "
+            f"ANTI JOIN {ids} USING (source, board, source_id) WHERE closed_at IS NULL AND last_seen <= ?",
+            [as_of],
+        )
+    confirmed = stored.join(unchanged.select(IDENTITY), on=IDENTITY, how="semi")
+    touched = (
+        pl.concat([seen.select(*IDENTITY, "posting_key"), confirmed.select(*IDENTITY, "posting_key")])
+        .unique(IDENTITY, keep="first", maintain_order=True)
         .join(stored, on=IDENTITY, how="left", suffix="_stored")
         .select(
             *IDENTITY,
@@ -168,126 +232,139 @@ def _touch_sightings(wh: Warehouse, rows: pl.DataFrame, as_of: datetime) -> pl.D
             # seen now: open again, unless a later run (this is a replay) closed it after this date
             pl.when(pl.col("closed_at") > at).then(pl.col("closed_at")).otherwise(None).alias("closed_at"),
         )
+        .cast(dict(stored.schema))
     )
-    _upsert_changed(wh, SIGHTINGS, merged, IDENTITY)
-    return merged
+    closed = gone.with_columns(at.alias("closed_at")).select(touched.columns)
+    rows = pl.concat([touched, closed])
+    wh.upsert(SIGHTINGS, _changed(rows, pl.concat([stored, gone]).select(rows.columns), IDENTITY), IDENTITY)
+    return touched, closed
 
 
-def _write_postings(wh: Warehouse, keys: pl.Series, content: pl.DataFrame | None = None) -> int:
-    """Rewrite the postings `keys`: new content where given, lifecycle from their sightings.
+def _aliases(wh: Warehouse, aliases: pl.DataFrame) -> pl.DataFrame:
+    """Record (source, board, source_id, posting_key) aliases not recorded before; return those."""
+    with _frame(wh, aliases.select(IDENTITY)) as ids:
+        stored = wh.query(
+            f"SELECT source, board, source_id FROM {ALIASES} SEMI JOIN {ids} USING (source, board, source_id)"
+        )
+    new = aliases.join(stored, on=IDENTITY, how="anti")
+    wh.insert_missing(ALIASES, new, IDENTITY)
+    return new
 
-    Content equal to what is stored keeps the stored payload_sha256/fetched_at, so a re-fetch of an
-    unchanged job changes nothing. Returns the number of postings that did not exist before.
+
+def _staging_schema(wh: Warehouse) -> dict[str, pl.DataType]:
+    return dict(wh.query(f"SELECT * FROM {STAGING} WHERE false").schema)
+
+
+def _write_postings(wh: Warehouse, keys: pl.Series, content: pl.DataFrame) -> pl.Series:
+    """Rewrite the postings `keys`: new `content` where given, lifecycle from their sightings.
+
+    A new posting is inserted and one whose content differs from the stored one replaced; any other
+    gets an UPDATE of its lifecycle where that moved, so content equal to what is stored keeps the
+    stored payload_sha256 / fetched_at and a re-fetch of an unchanged job changes nothing. Only the
+    re-fetched postings' stored content is read (by key). Returns the keys of the new postings.
     """
     keys_df = pl.DataFrame({"posting_key": keys.unique()}, schema={"posting_key": pl.String})
     with _frame(wh, keys_df) as batch:
-        stored = wh.query(f"SELECT p.* FROM {STAGING} p JOIN {batch} b USING (posting_key)")
         lifecycle = wh.query(
             f"""
             SELECT posting_key, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
                    CASE WHEN bool_or(closed_at IS NULL) THEN NULL ELSE max(closed_at) END AS closed_at
-            FROM {SIGHTINGS} JOIN {batch} USING (posting_key) GROUP BY posting_key
+            FROM {SIGHTINGS} SEMI JOIN {batch} USING (posting_key) GROUP BY posting_key
             """
         )
-    columns = stored.columns
-    compare = [c for c in columns if c not in ("posting_key", *LIFECYCLE, *PROVENANCE)]
-    rows = stored
-    if content is not None and not content.is_empty():
-        absent = [c for c in columns if c not in content.columns or c in LIFECYCLE]
-        fresh = content.with_columns([pl.lit(None, dtype=stored.schema[c]).alias(c) for c in absent]).select(
-            [pl.col(c).cast(stored.schema[c]) for c in columns]
+        stored_lifecycle = wh.query(
+            f"SELECT posting_key, {', '.join(LIFECYCLE)} FROM {STAGING} SEMI JOIN {batch} USING (posting_key)"
         )
-        previous = stored.select("posting_key", *compare, *PROVENANCE)
-        joined = fresh.join(previous, on="posting_key", how="left", suffix="__stored")
-        same = pl.col("payload_sha256__stored").is_not_null() & pl.all_horizontal(
-            pl.col(c).eq_missing(pl.col(f"{c}__stored")) for c in compare
-        )
-        fresh = joined.with_columns(
-            [pl.when(same).then(pl.col(f"{c}__stored")).otherwise(pl.col(c)).alias(c) for c in PROVENANCE]
-        ).select(columns)
-        rows = pl.concat([fresh, stored.join(fresh.select("posting_key"), on="posting_key", how="anti")])
+    schema = _staging_schema(wh)
+    compare = [c for c in schema if c not in ("posting_key", *LIFECYCLE, *PROVENANCE)]
     rows = (
-        rows.join(lifecycle, on="posting_key", how="left", suffix="__agg")
-        .with_columns([pl.coalesce(f"{c}__agg", c).alias(c) for c in ("first_seen", "last_seen")])
-        .with_columns(
-            pl.when(pl.col("first_seen__agg").is_not_null())
-            .then(pl.col("closed_at__agg"))
-            .otherwise(pl.col("closed_at"))
-            .alias("closed_at")
+        content.drop(LIFECYCLE, strict=False)
+        .join(lifecycle, on="posting_key", how="left")
+        .select(
+            [
+                (pl.col(c) if c in content.columns or c in LIFECYCLE else pl.lit(None)).cast(t).alias(c)
+                for c, t in schema.items()
+            ]
         )
-        .select(columns)
     )
-    _upsert_changed(wh, STAGING, rows, ["posting_key"])
-    return rows.height - stored.height
+    stored_keys = stored_lifecycle.select("posting_key")
+    fresh = rows.join(stored_keys, on="posting_key", how="anti")
+    refetched = rows.join(stored_keys, on="posting_key", how="semi")
+    stored = _by_key(wh, STAGING, "posting_key", refetched["posting_key"], ["posting_key", *compare])
+    replaced = _changed(refetched.select("posting_key", *compare), stored, ["posting_key"])
+    rewrite = pl.concat([fresh, refetched.join(replaced.select("posting_key"), on="posting_key", how="semi")])
+    wh.upsert(STAGING, rewrite, ["posting_key"])
+    moved = _changed(
+        lifecycle.join(rewrite.select("posting_key"), on="posting_key", how="anti"),
+        stored_lifecycle,
+        ["posting_key"],
+    ).join(stored_lifecycle.select("posting_key"), on="posting_key", how="semi")
+    if not moved.is_empty():
+        with _frame(wh, moved) as rows_name:
+            wh.con.execute(
+                f"UPDATE {STAGING} p SET first_seen = r.first_seen, last_seen = r.last_seen, "
+                f"closed_at = r.closed_at FROM {rows_name} r WHERE p.posting_key = r.posting_key"
+            )
+    return fresh["posting_key"]
 
 
-def load_batch(wh: Warehouse, records: pl.DataFrame, assigned: pl.DataFrame, as_of: datetime) -> BatchCounts:
-    """Load one validated board batch.
+def _per_board(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    return df.group_by(BOARD).agg(pl.len().cast(pl.Int64).alias(name))
+
+
+def load_run(
+    wh: Warehouse,
+    records: pl.DataFrame,
+    assigned: pl.DataFrame,
+    unchanged: pl.DataFrame,
+    closing: pl.DataFrame,
+    as_of: datetime,
+) -> RunCounts:
+    """Load every board of a run at once: one read of what is stored for the run's keys, one write
+    per table (raw.postings, sightings, aliases, postings).
 
     records: canonical records (raw.postings). assigned: the same records with company_key,
-    classification, posting_key and is_alias (see transforms.dedup.assign_postings).
+    classification, posting_key and is_alias (transforms.dedup.assign_run). unchanged: (source,
+    board, source_id) confirmed still listed by a 304. closing: (source, board) of the boards whose
+    complete, successful fetch closes the sightings it did not list.
     """
     with wh.transaction():
         wh.insert_missing("raw.postings", records, RAW_KEY)
-        _touch_sightings(wh, assigned, as_of)
-        aliases = wh.insert_missing(
-            ALIASES, assigned.filter(pl.col("is_alias")).select(*IDENTITY, "posting_key"), IDENTITY
-        )
-        canonical = assigned.filter(~pl.col("is_alias")).unique(
-            "posting_key", keep="first", maintain_order=True
-        )
-        new = _write_postings(wh, assigned["posting_key"], canonical)
-    return BatchCounts(rows=assigned.height, new_postings=new, aliases=aliases)
-
-
-def mark_seen(wh: Warehouse, source: str, board: str, source_ids: Sequence[str], as_of: datetime) -> int:
-    """A 304 confirms these ids are still listed: move their last_seen (and reopen if closed)."""
-    ids = pl.DataFrame({"source_id": list(source_ids)}, schema={"source_id": pl.String})
-    with wh.transaction(), _frame(wh, ids) as batch:
-        rows = wh.query(
-            f"SELECT source, board, source_id, posting_key FROM {SIGHTINGS} "
-            f"WHERE source = ? AND board = ? AND source_id IN (SELECT source_id FROM {batch})",
-            [source, board],
-        )
-        if rows.is_empty():
-            return 0
-        _touch_sightings(wh, rows, as_of)
-        _write_postings(wh, rows["posting_key"])
-    return rows.height
-
-
-def close_missing(wh: Warehouse, source: str, board: str, seen_ids: Sequence[str], as_of: datetime) -> int:
-    """Close this board's open sightings that a complete, successful fetch did not list."""
-    ids = pl.DataFrame({"source_id": list(seen_ids)}, schema={"source_id": pl.String})
-    with wh.transaction(), _frame(wh, ids) as batch:
-        gone = wh.query(
-            f"SELECT * FROM {SIGHTINGS} WHERE source = ? AND board = ? AND closed_at IS NULL "
-            f"AND last_seen <= ? AND source_id NOT IN (SELECT source_id FROM {batch})",
-            [source, board, as_of],
-        )
-        if gone.is_empty():
-            return 0
-        closed = gone.with_columns(pl.lit(as_of, dtype=pl.Datetime("us")).alias("closed_at"))
-        _upsert_changed(wh, SIGHTINGS, closed, IDENTITY)
-        _write_postings(wh, closed["posting_key"])
-    return closed.height
-
-
-def record_source_health(
-    wh: Warehouse, source: str, board: str, run: str, status: str, rows: int, error: str | None
-) -> None:
-    row = pl.DataFrame(
-        {
-            "source": [source],
-            "board": [board],
-            "run": [run],
-            "status": [status],
-            "rows": [rows],
-            "error": [error],
-        },
-        schema_overrides={"error": pl.String, "rows": pl.Int64},
+        touched, closed = _sightings(wh, assigned, unchanged, closing, as_of)
+        alias = pl.col("is_alias")
+        aliases = _aliases(wh, assigned.filter(alias).select(*IDENTITY, "posting_key"))
+        canonical = assigned.filter(~alias).unique("posting_key", keep="first", maintain_order=True)
+        keys = pl.concat([touched["posting_key"], closed["posting_key"]])
+        new = _write_postings(wh, keys, canonical)
+    boards = pl.concat([assigned.select(BOARD), unchanged.select(BOARD), closing.select(BOARD)]).unique(
+        maintain_order=True
     )
-    _upsert_changed(wh, "marts.source_health", row, ["source", "board", "run"])
+    counts = boards
+    for name, rows in (
+        ("new", canonical.filter(pl.col("posting_key").is_in(new.implode()))),
+        ("aliases", aliases),
+        ("closed", closed),
+    ):
+        counts = counts.join(_per_board(rows, name), on=BOARD, how="left")
+    return RunCounts(counts.fill_null(0))
+
+
+def record_source_health(wh: Warehouse, rows: pl.DataFrame) -> None:
+    """marts.source_health rows (source, board, run, status, rows, error), one per board."""
+    schema = {
+        "source": pl.String,
+        "board": pl.String,
+        "run": pl.String,
+        "status": pl.String,
+        "rows": pl.Int64,
+        "error": pl.String,
+    }
+    _upsert_changed(
+        wh,
+        "marts.source_health",
+        rows.select([pl.col(c).cast(t) for c, t in schema.items()]),
+        ["source", "board", "run"],
+    )
 
 
 def quarantine_payload(

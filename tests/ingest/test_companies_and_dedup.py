@@ -9,7 +9,14 @@ import pytest
 
 from laborwatch.ingest_postings import company_aliases
 from transforms.companies import add_company_key
-from transforms.dedup import assign_postings, dedup_within_source, location_key_expr, title_key_expr
+from transforms.dedup import (
+    assign_postings,
+    assign_run,
+    dedup_within_source,
+    location_key_expr,
+    matchable,
+    title_key_expr,
+)
 
 AS_OF = datetime(2026, 3, 3)
 TEXT = (
@@ -166,3 +173,42 @@ def test_known_ids_keep_their_posting_and_other_boards_are_aliases() -> None:
 def test_within_source_duplicates_collapse() -> None:
     records = _records(source_id=["1", "1", "2"], title=["A", "A again", "B"])
     assert dedup_within_source(records)["title"].to_list() == ["A", "B"]
+
+
+NO_CANDIDATES = _candidates(posting_key=["none"]).clear()
+
+
+def test_a_run_dedups_against_postings_earlier_sources_created_in_it() -> None:
+    """Source by source, as if the boards loaded one after the other: the ATS record of a new job is
+    the posting, the career page's copy of it (later source) its alias."""
+    records = pl.concat(
+        [
+            _records(source=["greenhouse"], board=["exampleco"], source_id=["4001"]),
+            _records(source_id=["J-1"]),
+        ]
+    )
+    out = assign_run(records, NO_KNOWN, NO_CANDIDATES, as_of=AS_OF)
+    assert out.select("source", "posting_key", "is_alias", "matched_by").rows() == [
+        ("greenhouse", "greenhouse:4001", False, "new"),
+        ("jsonld", "greenhouse:4001", True, "cross_source"),
+    ]
+
+
+def test_a_new_id_on_two_boards_of_a_source_is_one_posting() -> None:
+    records = _records(source=["themuse"] * 2, board=["Data Science", "Engineering"], source_id=["77", "77"])
+    out = assign_run(records, NO_KNOWN, NO_CANDIDATES, as_of=AS_OF)
+    assert out.select("board", "posting_key", "is_alias", "matched_by").rows() == [
+        ("Data Science", "themuse:77", False, "new"),
+        ("Engineering", "themuse:77", True, "id"),
+    ]
+
+
+def test_only_candidates_that_pair_up_are_worth_their_description() -> None:
+    records = _records(source_id=["J-1", "J-2"], title=["Senior ML Engineer", "Staff Data Engineer"])
+    candidates = _candidates(
+        posting_key=["greenhouse:1", "greenhouse:2", "jsonld:3", "greenhouse:4"],
+        title=["Sr. ML Engineer", "Product Designer", "Senior ML Engineer", "Staff Data Engineer"],
+        source=["greenhouse", "greenhouse", "jsonld", "greenhouse"],
+        closed_at=[None, None, None, datetime(2025, 9, 1)],
+    ).drop("description_text")
+    assert matchable(records, candidates, as_of=AS_OF).to_list() == ["greenhouse:1"]

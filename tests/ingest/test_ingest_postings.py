@@ -378,3 +378,46 @@ def test_a_payload_held_at_parse_is_released_once(run, market: Market, cards) ->
     before = dump(wh)
     assert release_parse_quarantine(settings, wh, "p-test", AS_OF, cards) == 0
     assert dump(wh) == before
+
+
+def test_a_run_loads_all_its_boards_at_once_with_each_boards_own_lifecycle(
+    market: Market, configure, open_warehouse, cards
+) -> None:
+    """One set-based load of every board: a board landed twice in the run is one listing (one
+    health row); the board whose fetch fails closes nothing while another one's complete fetch
+    closes what it dropped; the same run loaded again changes nothing."""
+    settings = configure(market.sources())
+    wh = open_warehouse(settings)
+    first = [
+        fetch_board(settings, s, b, AS_OF) for s, b in (("greenhouse", "exampleco"), ("lever", "leverco"))
+    ]
+    load_landed(settings, wh, first, AS_OF, cards)
+    week2 = AS_OF + timedelta(days=7)
+    market.jobs["greenhouse"] = market.jobs["greenhouse"][:1]
+    market.jobs["lever"] = []
+    market.serve()
+    market.server.route(GREENHOUSE_PATH, Response(200, b"{}", {"Content-Type": "application/json"}))
+    broken = fetch_board(settings, "greenhouse", "exampleco", week2)
+    market.serve()
+    lever = [fetch_board(settings, "lever", "leverco", week2) for _ in range(2)]
+    report = load_landed(settings, wh, [broken, *lever], week2, cards)
+    assert [(b.source, b.status) for b in report.boards] == [
+        ("greenhouse", "parse_error"),
+        ("lever", "dropped_to_zero"),
+    ]
+    assert health(wh, week2) == {
+        ("greenhouse", "exampleco"): "parse_error",
+        ("lever", "leverco"): "dropped_to_zero",
+    }
+    assert all(r["closed_at"] is None for r in postings(wh).values())
+    fixed = fetch_board(settings, "greenhouse", "exampleco", week2)
+    report = load_landed(settings, wh, [fixed, *lever], week2, cards)
+    assert {b.source: (b.status, b.closed) for b in report.boards} == {
+        "greenhouse": ("ok", 1),
+        "lever": ("dropped_to_zero", 0),
+    }
+    closed = {k for k, r in postings(wh).items() if r["closed_at"] is not None}
+    assert closed == {"greenhouse:4002"}
+    before = dump(wh)
+    load_landed(settings, wh, [fixed, *lever], week2, cards)
+    assert dump(wh) == before
