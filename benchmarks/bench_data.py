@@ -229,6 +229,7 @@ def bulk_load(wh: object, parquet: str) -> None:
 
 def warehouse(n: int) -> Path:
     """A warehouse holding the whole generated history and its marts (built once, then copied)."""
+    from warehouse import search_index
     from warehouse.db import Warehouse
     from warehouse.role_cards_load import load_role_cards_table
 
@@ -267,6 +268,8 @@ def warehouse(n: int) -> Path:
             )
             info["marts_written_by"] = "benchmarks.bench_data.write_marts (the outlook step held its batches)"
             write_marts(wh, as_of)
+        progress("warehouse: search index (what publishing the analyst snapshot refreshes)")
+        search_index.refresh(wh)
         wh.con.execute("CHECKPOINT")
     build_info_path(path).write_text(json.dumps(info, indent=1))
     tmp.rename(path)

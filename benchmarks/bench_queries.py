@@ -7,7 +7,11 @@ Each query is timed two ways, each the median of several runs after one warm-up:
 
 The queries are what the README's analyst examples and the report ask: trends by week, employers,
 shares by seniority, tag mixes, salaries, a signal's series with its interval, the latest scores,
-state changes, one posting's text, and a full-text search over the descriptions.
+state changes, one posting's text, and a text search over a quarter's descriptions.
+
+The text search goes through `search_postings(term, since := ...)` (migration 070, a word index the
+snapshot publish keeps current); `reference_queries` holds the plain `ILIKE` it stands for. That is
+run once, outside the timed runs, and must give the same rows; its one time is recorded beside them.
 """
 
 from __future__ import annotations
@@ -69,6 +73,16 @@ def queries(as_of: datetime) -> dict[str, str]:
             SELECT posting_key, title, company, first_seen, closed_at, tags, description_text
             FROM postings WHERE posting_key = (SELECT max(posting_key) FROM postings)""",
         "text_search_13_weeks": f"""
+            SELECT role_id, count(*) AS postings FROM search_postings('kubernetes', since := DATE '{q13}')
+            GROUP BY ALL ORDER BY ALL""",
+    }
+
+
+def reference_queries(as_of: datetime) -> dict[str, str]:
+    """name -> the straightforward SQL a query must agree with, where the timed one takes another path."""
+    q13 = (as_of.date() - timedelta(weeks=13)).isoformat()
+    return {
+        "text_search_13_weeks": f"""
             SELECT role_id, count(*) AS postings FROM postings
             WHERE first_seen >= DATE '{q13}' AND description_text ILIKE '%kubernetes%'
             GROUP BY ALL ORDER BY ALL""",
@@ -85,6 +99,22 @@ def _median(run: object, repeats: int) -> tuple[float, list[float], int]:
     return statistics.median(times), times, len(rows)
 
 
+def _check_reference(con: object, name: str, sql: str, reference: str | None) -> dict:
+    """Run the straightforward SQL once (timed once) and require the same rows as `sql`."""
+    if reference is None:
+        return {}
+    started = time.perf_counter()
+    expected = con.execute(reference).fetchall()  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - started
+    got = con.execute(sql).fetchall()  # type: ignore[attr-defined]
+    if got != expected:
+        raise AssertionError(f"query {name}: {got[:5]} differs from the straightforward SQL's {expected[:5]}")
+    return {
+        "note": f"; same rows as the plain SQL, which took {seconds * 1000:.0f} ms (one run)",
+        "extra": {"reference_sql": " ".join(reference.split()), "reference_seconds": round(seconds, 4)},
+    }
+
+
 def analyst_queries(n: int, repeats: int) -> list[Figure]:
     from laborwatch.sql_cmd import run_query
     from warehouse.snapshot import open_read_only
@@ -95,9 +125,11 @@ def analyst_queries(n: int, repeats: int) -> list[Figure]:
     figures = []
     con = open_read_only(path)
     con.execute("SET enable_progress_bar = false")
+    references = reference_queries(as_of)
     try:
         for name, sql in queries(as_of).items():
             reset_peak()
+            checked = _check_reference(con, name, sql, references.get(name))
             cli, cli_runs, rows = _median(lambda sql=sql: run_query(path, sql), repeats)
             warm, warm_runs, _ = _median(lambda sql=sql: con.execute(sql).fetchall(), repeats)
             figures.append(
@@ -108,12 +140,13 @@ def analyst_queries(n: int, repeats: int) -> list[Figure]:
                     runs=[round(t, 4) for t in cli_runs],
                     per_second=round(1 / cli, 1) if cli else 0.0,
                     peak_rss_mb=round(peak_rss_mb(), 1),
-                    note=f"{rows} rows; open connection {warm * 1000:.0f} ms",
+                    note=f"{rows} rows; open connection {warm * 1000:.0f} ms" + checked.get("note", ""),
                     extra={
                         "sql": " ".join(sql.split()),
                         "warm_seconds": round(warm, 4),
                         "rows": rows,
                         "warm_runs": [round(t, 4) for t in warm_runs],
+                        **checked.get("extra", {}),
                     },
                 )
             )

@@ -7,6 +7,9 @@ os.replace.
 On DuckLake the snapshot is the same kind of file (so `laborwatch sql` works unchanged), copied from
 the lake at one consistent DuckLake snapshot; analysts may also attach the lake itself read-only
 (warehouse.ducklake.open_read_only), which never blocks the writers.
+
+Publishing first brings the description search index up to date (warehouse.search_index), so that
+`search_postings(term)` in the snapshot answers for exactly the postings the snapshot holds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import ducklake
+from warehouse import ducklake, search_index
 from warehouse.db import Warehouse, WarehouseError
 
 
@@ -25,6 +28,7 @@ def publish_snapshot(warehouse: Warehouse, snapshot_path: Path) -> Path:
     snapshot_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = snapshot_path.with_name(f".{snapshot_path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    search_index.refresh(warehouse)
     con = warehouse.con
     con.execute(f"ATTACH '{tmp}' AS lw_snapshot")
     try:
