@@ -20,6 +20,8 @@ import statistics
 import time
 from datetime import datetime, timedelta
 
+import duckdb
+
 from benchmarks import bench_data
 from benchmarks.harness import Figure, peak_rss_mb, reset_peak
 
@@ -115,6 +117,24 @@ def _check_reference(con: object, name: str, sql: str, reference: str | None) ->
     }
 
 
+def _require_search_index(con: duckdb.DuckDBPyConnection, path: object) -> None:
+    """The text search needs the index a publish refreshes; a warehouse from before it cannot run it."""
+    sql = (
+        "SELECT (SELECT count(*) FROM duckdb_functions() WHERE function_name = 'search_postings') > 0 "
+        "AND (SELECT count(*) FROM search.documents) = (SELECT count(*) FROM staging.postings)"
+    )
+    try:
+        ready = con.execute(sql).fetchone()[0]
+    except duckdb.CatalogException:  # no search schema at all
+        ready = False
+    if not ready:
+        con.close()
+        raise RuntimeError(
+            f"{path}: no up-to-date search index (migration 070 + warehouse.search_index.refresh); rebuild "
+            "the warehouse without LABORWATCH_BENCH_REUSE, or open it with Warehouse.open and refresh it"
+        )
+
+
 def analyst_queries(n: int, repeats: int) -> list[Figure]:
     from laborwatch.sql_cmd import run_query
     from warehouse.snapshot import open_read_only
@@ -125,6 +145,7 @@ def analyst_queries(n: int, repeats: int) -> list[Figure]:
     figures = []
     con = open_read_only(path)
     con.execute("SET enable_progress_bar = false")
+    _require_search_index(con, path)
     references = reference_queries(as_of)
     try:
         for name, sql in queries(as_of).items():
