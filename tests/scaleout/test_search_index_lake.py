@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from laborwatch.sql_cmd import run_query
 from tests.foundation.test_search_index import TERMS, _insert, _same_as_ilike, _seed
 from warehouse.db import Warehouse
 from warehouse.search_index import refresh
 from warehouse.snapshot import publish_snapshot
+
+pytestmark = pytest.mark.scaleout
 
 
 def test_search_on_the_lake_gives_the_rows_of_ilike_and_follows_changes(
