@@ -1,4 +1,5 @@
-"""`make bench`: run every benchmark case, write benchmarks/results.json, regenerate docs/benchmarks.md.
+"""`make bench`: run every benchmark case, write benchmarks/results.json, regenerate docs/benchmarks.md
+and the summary in README.md.
 
     python -m benchmarks.run                 # 1,000,000 postings (parse: 100,000 per format), 3 runs
     python -m benchmarks.run --quick         # 20,000 postings: a smoke run, written under .cache/
@@ -7,7 +8,8 @@
 Each case runs in its own process (benchmarks.cases); the data they share is generated once and
 cached under benchmarks/.cache/ (the first full run spends several minutes building it). The figure
 tables in docs/benchmarks.md sit between marker comments and are rewritten on every full run; the
-text around them is kept.
+text around them is kept. A full run also rewrites the summary block of README.md (machine,
+targets, headline figures), so the README never quotes figures from another run than the docs.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ from ingest.sources import SOURCES
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 DOCS = ROOT / "docs" / "benchmarks.md"
+README = ROOT / "README.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+SUMMARY_START, SUMMARY_END = "<!-- bench-summary:start -->", "<!-- bench-summary:end -->"
 QUERY_PREFIX = "query_"
 QUERY_NAMES = tuple(queries(datetime(2026, 1, 5)))
 PARSE_SOURCES = tuple(SOURCES)
 
 # What each case is, in the order the docs list them.
 LABELS: dict[str, str] = {
-    "classify": "Classification (transforms.classify, batches of 250k)",
+    "classify": "Classification (transforms.classify, batches of 100k)",
     "classify_floor": "Floor: one Polars pass over every description (to_lowercase)",
     "classify_rowwise": "Per-row Python `re`, same rules (sample)",
     "signals_full": "Signals + states + scores from scratch (pure transforms)",
@@ -75,6 +79,15 @@ def _ratio(figs: dict[str, dict]) -> tuple[bool, str] | None:
     if ours.get("cpu_seconds") and floor.get("cpu_seconds"):
         text += f", {ours['cpu_seconds'] / floor['cpu_seconds']:.1f}× in CPU time"
     return ratio <= 3.0, text
+
+
+def _over_rowwise(figs: dict[str, dict]) -> tuple[bool, str] | None:
+    """Postings per second against the per-row Python `re` reference (issue 5: at least 20x)."""
+    ours, rowwise = _fig(figs, "classify"), _fig(figs, "classify_rowwise")
+    if ours is None or rowwise is None or not rowwise["per_second"]:
+        return None
+    ratio = ours["per_second"] / rowwise["per_second"]
+    return ratio >= 20.0, f"{ratio:.1f}× the per-row implementation (postings/s)"
 
 
 def _seconds(case: str, limit: float) -> Callable[[dict[str, dict]], tuple[bool, str] | None]:
@@ -124,6 +137,7 @@ def _queries(figs: dict[str, dict]) -> tuple[bool, str] | None:
 TARGETS = [
     Target("Classification ≥ 100,000 postings/s", _per_second("classify", 100_000)),
     Target("Classification within 3× the single-pass floor", _ratio),
+    Target("Classification ≥ 20× the per-row Python `re` implementation", _over_rowwise),
     Target("Full signals + scores recompute ≤ 10 s", _seconds("signals_full", 10.0)),
     Target("Full recompute through the warehouse (outlook step) ≤ 10 s", _seconds("outlook_full", 10.0)),
     Target(
@@ -212,25 +226,18 @@ def _load(figure: dict) -> str:
     return "—" if before is None else f"{before:.1f}→{after:.1f}"
 
 
-def render_figures(results: dict[str, Any]) -> str:
-    """The generated part of docs/benchmarks.md: machine, targets, figures, queries, parse."""
-    figs = {f["case"]: f for f in results["figures"]}
+def _measured_on(results: dict[str, Any]) -> str:
     m = results["machine"]
-    lines = [
+    return (
         f"Measured {results['measured_at']} at commit `{results['commit']}` on {m['cpu']}, "
         f"{m['cpu_count']} cores, {m['memory_gb']} GB RAM ({m['platform']}); Python {m['python']}, "
         f"Polars {m['polars']}, DuckDB {m['duckdb']}. n = {results['n']:,} postings "
-        f"(parse: {results['parse_n']:,}), median of {results['repeats']} runs unless noted; "
-        f"`make bench` took {results['total_seconds'] / 60:.1f} min "
-        f"({results['prepare_seconds'] / 60:.1f} min of it building or checking the cached data). "
-        "*load avg* is the machine's 1-minute load average before and after each case: above 2 on "
-        "these 2 cores, other work competed for the CPU and that case's times are pessimistic.",
-        "",
-        "### Targets",
-        "",
-        "| target | measured | verdict |",
-        "|---|---|---|",
-    ]
+        f"(parse: {results['parse_n']:,}), median of {results['repeats']} runs unless noted"
+    )
+
+
+def _targets_table(figs: dict[str, dict]) -> list[str]:
+    lines = ["| target | measured | verdict |", "|---|---|---|"]
     for target in TARGETS:
         outcome = target.check(figs)
         if outcome is None:
@@ -238,6 +245,45 @@ def render_figures(results: dict[str, Any]) -> str:
         else:
             ok, text = outcome
             lines.append(f"| {target.text} | {text} | {'met' if ok else '**missed**'} |")
+    return lines
+
+
+def render_summary(results: dict[str, Any]) -> str:
+    """The generated part of README.md: the machine, every target, and the headline figures."""
+    figs = {f["case"]: f for f in results["figures"]}
+    lines = [
+        f"{_measured_on(results)}. Reproduce with `make bench` (about "
+        f"{results['total_seconds'] / 60:.0f} min once the data is cached); every run, the notes and "
+        "the per-query and per-format figures are in [docs/benchmarks.md](docs/benchmarks.md).",
+        "",
+        *_targets_table(figs),
+        "",
+        "| case | n | median wall | postings/s | peak memory |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for case, label in LABELS.items():
+        f = figs.get(case)
+        if f is not None and "error" not in f:
+            lines.append(
+                f"| {label} | {f['n']:,} | {_ms(f['median_seconds'])} | {f['per_second']:,.0f} | "
+                f"{f['peak_rss_mb']:,.0f} MB |"
+            )
+    return "\n".join(lines)
+
+
+def render_figures(results: dict[str, Any]) -> str:
+    """The generated part of docs/benchmarks.md: machine, targets, figures, queries, parse."""
+    figs = {f["case"]: f for f in results["figures"]}
+    lines = [
+        f"{_measured_on(results)}; `make bench` took {results['total_seconds'] / 60:.1f} min "
+        f"({results['prepare_seconds'] / 60:.1f} min of it building or checking the cached data). "
+        "*load avg* is the machine's 1-minute load average before and after each case: above 2 on "
+        "these 2 cores, other work competed for the CPU and that case's times are pessimistic.",
+        "",
+        "### Targets",
+        "",
+        *_targets_table(figs),
+    ]
     lines += [
         "",
         "### Figures",
@@ -316,16 +362,22 @@ def render_figures(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def replace_block(path: Path, start: str, end: str, body: str) -> bool:
+    """Replace what stands between the `start` and `end` markers of `path`; False if it has none."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+    return True
+
+
 def write_docs(results: dict[str, Any], path: Path) -> None:
     """Replace the generated block of `path` (or create the page around it)."""
-    block = f"{START}\n{render_figures(results)}\n{END}"
-    if path.exists() and START in (text := path.read_text(encoding="utf-8")) and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        path.write_text(head + block + tail, encoding="utf-8")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# Benchmarks\n\n{block}\n", encoding="utf-8")
+    if not replace_block(path, START, END, render_figures(results)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# Benchmarks\n\n{START}\n{render_figures(results)}\n{END}\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -354,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_docs(results, docs_path)
+    if full and args.docs is None:
+        replace_block(README, SUMMARY_START, SUMMARY_END, render_summary(results))
     progress(f"wrote {results_path} and {docs_path} in {results['total_seconds'] / 60:.1f} min (log: {log})")
     failed = [f["case"] for f in results["figures"] if "error" in f]
     if failed:
