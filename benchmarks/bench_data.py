@@ -280,12 +280,6 @@ def build_info_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def build_info(n: int) -> dict:
-    """How the cached warehouse at n was built (e.g. whether the outlook step's gate held its output)."""
-    path = build_info_path(warehouse(n))
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def write_marts(wh: object, as_of: datetime) -> None:
     """watch_signals, role_states and role_scores from the same pure transforms, written directly.
 
