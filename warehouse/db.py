@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from warehouse import ducklake
+from warehouse.sql import string_literal
 
 MIGRATIONS_PACKAGE = "warehouse.migrations"
 BACKENDS = ("duckdb", "ducklake")
@@ -77,13 +78,14 @@ def _attach(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
     catalog = "wh_" + hashlib.sha256(resolved.encode()).hexdigest()[:12]
     with _attaching:
         con = duckdb.connect(INSTANCE)
-        quoted = resolved.replace("'", "''")
         try:
             if not _attached:  # a new instance: what connecting to the file gave, memory capped
-                con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-                con.execute(f"SET temp_directory = '{quoted}.tmp'")
+                con.execute(f"SET memory_limit = {string_literal(MEMORY_LIMIT)}")
+                con.execute(f"SET temp_directory = {string_literal(resolved + '.tmp')}")
             if not _attached.get(catalog):
-                con.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {catalog} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+                con.execute(
+                    f"ATTACH IF NOT EXISTS {string_literal(resolved)} AS {catalog} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+                )
             con.execute(f"USE {catalog}")
         except BaseException:
             con.close()

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.sql import string_literal
+
 ALIAS = "lake"
 GUARD_SCHEMA = "lw_guards"
 EXTENSION_PACKAGES = {
@@ -65,15 +67,15 @@ def attach_statements(
     workers starting at once would race on, and which may not be writable for a service user.
     DATA_PATH is needed only when the lake is created: an existing catalog remembers its path.
     """
-    statements = [f"LOAD '{_literal(str(extension_file(name)))}'" for name in EXTENSION_PACKAGES]
+    statements = [f"LOAD {string_literal(str(extension_file(name)))}" for name in EXTENSION_PACKAGES]
     options = []
     if data_path is not None:
         path = str(data_path)
-        options.append(f"DATA_PATH '{_literal(path if path.endswith('/') else path + '/')}'")
+        options.append(f"DATA_PATH {string_literal(path if path.endswith('/') else path + '/')}")
     if read_only:
         options.append("READ_ONLY")
     suffix = f" ({', '.join(options)})" if options else ""
-    statements += [f"ATTACH '{_literal(f'ducklake:{catalog}')}' AS {alias}{suffix}", f"USE {alias}"]
+    statements += [f"ATTACH {string_literal(f'ducklake:{catalog}')} AS {alias}{suffix}", f"USE {alias}"]
     return statements
 
 
@@ -95,10 +97,6 @@ def open_read_only(catalog: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     attach(con, catalog, read_only=True)
     return con
-
-
-def _literal(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def is_conflict(exc: BaseException) -> bool:

@@ -29,6 +29,7 @@ from itertools import count
 import polars as pl
 
 from warehouse.db import Warehouse
+from warehouse.sql import string_literal
 
 STAGING = "staging.postings"
 SIGHTINGS = "staging.posting_sightings"
@@ -64,10 +65,6 @@ def _frame(wh: Warehouse, df: pl.DataFrame) -> Iterator[str]:
         wh.con.unregister(name)
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _by_key(wh: Warehouse, table: str, key: str, keys: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
     """`columns` of the rows of `table` whose `key` is in `keys`, looked up in its primary-key index.
 
@@ -77,7 +74,7 @@ def _by_key(wh: Warehouse, table: str, key: str, keys: pl.Series, columns: Seque
     keys = keys.drop_nulls().unique()
     select = ", ".join(columns)
     parts = [
-        wh.query(f"SELECT {select} FROM {table} WHERE {key} IN ({', '.join(map(_literal, chunk))})")
+        wh.query(f"SELECT {select} FROM {table} WHERE {key} IN ({', '.join(map(string_literal, chunk))})")
         for chunk in (keys.slice(i, INDEX_SCAN_KEYS).to_list() for i in range(0, keys.len(), INDEX_SCAN_KEYS))
     ]
     if parts:
