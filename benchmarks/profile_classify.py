@@ -49,8 +49,11 @@ def profile(n: int, repeats: int) -> list[tuple[str, float]]:
         scoped = timed(op.name, lambda frame=scoped, op=op: frame.select(apply_op(text, op).alias("t")))
     for tag in tags.TAGS:
         timed(f"tag {tag}", lambda tag=tag: scoped.select(text.str.contains(tags.TAG_PATTERNS[tag])))
-    timed("years asked", lambda: scoped.select(seniority.years_asked(text)))
-    timed("text cues", lambda: scoped.select(seniority.text_cues(text)))
+    # as in the classifier, the seniority scans read only the texts of postings whose title names no level
+    titled = postings.select(seniority.title_level(pl.col("title").fill_null("")).is_not_null()).to_series()
+    untitled = scoped.select(pl.when(~titled).then(text).alias("t"))
+    timed("years asked", lambda: untitled.select(seniority.years_asked(text)))
+    timed("text cues", lambda: untitled.select(seniority.text_cues(text)))
     timed("work modes", lambda: full.select(salary.work_mode_statements(text)))
     timed("salary", lambda: salary.salary_table(full.with_row_index("r").lazy(), "r", "t").collect())
     cards = bench_data.cards()

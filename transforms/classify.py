@@ -29,7 +29,7 @@ from transforms.role_card import RoleCard, RoleCardError
 from transforms.role_match import role_exprs
 from transforms.salary import SALARY_FIELDS, remote_from_posting, salary_table, work_mode_statements
 from transforms.scope import in_scope_text, lowered
-from transforms.seniority import seniority_expr, text_cues, years_asked
+from transforms.seniority import seniority_expr, text_cues, title_level, years_asked
 from transforms.tags import PRODUCTION_TAGS, tags_expr
 
 RULES_SEMVER = "1.0.0"
@@ -80,7 +80,7 @@ _OPTIONAL_INPUTS: dict[str, pl.DataType] = {
 }
 # Working columns, dropped before returning.
 _ROW, _TEXT, _SCOPED, _SALARY = "__row", "__text", "__scoped", "__salary_"
-_YEARS, _CUES, _MODES = "__years", "__cues", "__modes"
+_LEVEL, _YEARS, _CUES, _MODES = "__title_level", "__years", "__cues", "__modes"
 
 
 def raw_description(description_html: pl.Expr, description_text: pl.Expr) -> pl.Expr:
@@ -129,16 +129,18 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         maintain_order="left",
     )
     role, soc = role_exprs(title, cards)
-    # scans whose results several rules read, computed once
+    lf = lf.with_columns(title_level(title).alias(_LEVEL))
+    # the title outranks the text for seniority, so the text is scanned only where it names no level
+    untitled = pl.when(pl.col(_LEVEL).is_null()).then(pl.col(_SCOPED))
     lf = lf.with_columns(
-        years_asked(pl.col(_SCOPED)).alias(_YEARS),
-        text_cues(pl.col(_SCOPED)).alias(_CUES),
+        years_asked(untitled).alias(_YEARS),
+        text_cues(untitled).alias(_CUES),
         work_mode_statements(pl.when(pl.col("remote").is_null()).then(pl.col(_TEXT))).alias(_MODES),
     )
     lf = lf.with_columns(
         role.alias("role_id"),
         soc.alias("soc_code"),
-        seniority_expr(title, pl.col(_YEARS), pl.col(_CUES)).alias("seniority"),
+        seniority_expr(pl.col(_LEVEL), pl.col(_YEARS), pl.col(_CUES)).alias("seniority"),
         tags_expr(pl.col(_SCOPED), title).alias("tags"),
         pl.coalesce(
             pl.col("remote"), remote_from_posting(pl.col("location").fill_null(""), pl.col(_MODES))
@@ -155,7 +157,9 @@ def classify_lazy(df: pl.DataFrame | pl.LazyFrame, cards: Sequence[RoleCard]) ->
         & ~pl.col("tags").list.contains("research"),
         classifier_version=pl.lit(CLASSIFIER_VERSION),
     )
-    return lf.drop(_ROW, _TEXT, _SCOPED, _YEARS, _CUES, _MODES, *[f"{_SALARY}{f}" for f in SALARY_FIELDS])
+    return lf.drop(
+        _ROW, _TEXT, _SCOPED, _LEVEL, _YEARS, _CUES, _MODES, *[f"{_SALARY}{f}" for f in SALARY_FIELDS]
+    )
 
 
 # Rows per slice: slices are classified concurrently (pl.collect_all), one per core, and a slice

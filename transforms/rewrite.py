@@ -32,7 +32,7 @@ def union(phrases: Iterable[str]) -> str:
 
 # Rust's regex keeps a fast literal prefilter (Teddy) only for small literal sets. Marking the 148
 # scope cues on 50,000 postings cost 0.75 s CPU as one union, 0.42 s in chunks of 64 and 0.53 s in
-# chunks of 32 (benchmarks/bench_classification.py data, AMD EPYC, one thread).
+# chunks of 32 (generated postings, AMD EPYC, one thread).
 PREFILTER_CHUNK = 64
 
 

@@ -179,15 +179,20 @@ def text_cues(in_scope: pl.Expr) -> pl.Expr:
     return pl.when(in_scope.str.contains(TEXT_CUE_GATE)).then(in_scope).str.extract_groups(TEXT_CUES)
 
 
-def seniority_expr(title: pl.Expr, years: pl.Expr, cues: pl.Expr) -> pl.Expr:
-    """intern|entry|mid|senior|lead from the title, then the text cues (`text_cues`), then the
-    years asked (`years_asked`). The two text inputs are passed in as computed columns so each scan
-    runs once."""
+def title_level(title: pl.Expr) -> pl.Expr:
+    """The level the title names (intern, lead, senior, mid, entry, checked in that order), or null."""
     expr = pl.when(title.str.contains(TITLE_PATTERNS["intern"])).then(pl.lit("intern"))
     for level in ("lead", "senior", "mid", "entry"):
         expr = expr.when(title.str.contains(TITLE_PATTERNS[level])).then(pl.lit(level))
-    return (
-        expr.when(cues.struct.field("intern").is_not_null())
+    return expr
+
+
+def seniority_expr(level_in_title: pl.Expr, years: pl.Expr, cues: pl.Expr) -> pl.Expr:
+    """intern|entry|mid|senior|lead: the title's level (`title_level`), else the text cues
+    (`text_cues`), else the years asked (`years_asked`). The inputs are computed columns so each
+    scan runs once, and the text scans need to run only where the title names no level."""
+    from_text = (
+        pl.when(cues.struct.field("intern").is_not_null())
         .then(pl.lit("intern"))
         .when(cues.struct.field("entry").is_not_null())
         .then(pl.lit("entry"))
@@ -199,3 +204,4 @@ def seniority_expr(title: pl.Expr, years: pl.Expr, cues: pl.Expr) -> pl.Expr:
         .then(pl.lit("entry"))
         .otherwise(pl.lit("mid"))
     )
+    return pl.coalesce(level_in_title, from_text)

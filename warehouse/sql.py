@@ -1,5 +1,5 @@
-"""SQL text built by hand, for the few statements DuckDB cannot take parameters in (ATTACH, SET,
-LOAD and long IN lists)."""
+"""SQL text built by hand: ATTACH, SET and LOAD take no parameters, and key lookups list their keys
+as literals so DuckDB scans the primary-key index (warehouse.postings_load._by_key)."""
 
 from __future__ import annotations
 
