@@ -19,6 +19,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from transforms.role_card import RoleCard, parse_role_card
 from warehouse.db import Warehouse
+from warehouse.postings_load import record_source_health
 
 MONDAY = dt.date(2026, 1, 5)
 
@@ -95,19 +96,9 @@ def insert_states(
 
 
 def insert_health(wh: Warehouse, rows: Sequence[tuple[str, str, str, str, int, str | None]]) -> None:
-    """(source, board, run, status, rows, error) rows of marts.source_health."""
-    frame = pl.DataFrame(
-        [dict(zip(("source", "board", "run", "status", "rows", "error"), r, strict=True)) for r in rows],
-        schema={
-            "source": pl.String,
-            "board": pl.String,
-            "run": pl.String,
-            "status": pl.String,
-            "rows": pl.Int64,
-            "error": pl.String,
-        },
-    )
-    wh.upsert("marts.source_health", frame, ["source", "board", "run"])
+    """(source, board, run, status, rows, error) rows of marts.source_health, as a run records them."""
+    columns = ["source", "board", "run", "status", "rows", "error"]
+    record_source_health(wh, pl.DataFrame(rows, schema=columns, orient="row"))
 
 
 def alerts_table(wh: Warehouse) -> pl.DataFrame:
